@@ -1,0 +1,33 @@
+// Unit specs sit beside the code; e2e specs in test/ boot the real app on a real Postgres.
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const swc = { ...JSON.parse(readFileSync(join(__dirname, '.swcrc'), 'utf8')), swcrc: false };
+delete swc.$schema;
+const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', swc] };
+// NestJS 12 and a few of its dependencies ship only ES modules; Jest's CommonJS runtime needs them compiled.
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|@borewit|uint8array-extras|@standard-schema)/)'];
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: 'src',
+      testEnvironment: 'node',
+      testRegex: '.*\\.spec\\.ts$',
+      transform,
+      transformIgnorePatterns,
+    },
+    {
+      displayName: 'e2e',
+      rootDir: '.',
+      testEnvironment: 'node',
+      testRegex: 'test/.*\\.e2e-spec\\.ts$',
+      transform,
+      transformIgnorePatterns,
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+    },
+  ],
+  testTimeout: 30000,
+};
