@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable, PipeTransform } from '@nestjs/common';
+import { AppError } from './errors';
+
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A Mongo-ObjectId-like id: 4 bytes of seconds then 8 random bytes, so ids sort by creation. */
+export function newObjectId(now = Date.now()): string {
+  const time = Buffer.alloc(4);
+  time.writeUInt32BE(Math.floor(now / 1000));
+  return time.toString('hex') + randomBytes(8).toString('hex');
+}
+
+export const isObjectId = (value: string): boolean => OBJECT_ID.test(value);
+export const isUuid = (value: string): boolean => UUID.test(value);
+
+@Injectable()
+export class ParseObjectIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (typeof value !== 'string' || !OBJECT_ID.test(value)) {
+      throw new AppError('bad_request', `malformed id "${String(value).slice(0, 64)}": expected 24 lowercase hex characters`);
+    }
+    return value;
+  }
+}
+
+@Injectable()
+export class ParseUuidPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (typeof value !== 'string' || !UUID.test(value)) {
+      throw new AppError('bad_request', `malformed id "${String(value).slice(0, 64)}": expected a UUID`);
+    }
+    return value.toLowerCase();
+  }
+}

@@ -1,0 +1,65 @@
+import { BlockList } from 'node:net';
+import { ConfigError, EnvReader } from './env';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Configuration {
+  app: { port: number; publicUrl: string; logLevel: LogLevel; trustProxy: boolean };
+  database: { url: string | undefined; dataDir: string };
+  security: { encryptionKey: Buffer | undefined; adminApiKey: string | undefined; outboundAllowPrivate: boolean };
+  webhooks: {
+    runtimeTimeoutMs: number;
+    maxBodyBytes: number;
+    rateLimitPerIp: number;
+    rateLimitPerWebhook: number;
+    ipAllowlist: BlockList;
+    ipAllowlistEntries: string[];
+    retryScheduleSeconds: number[];
+    redisUrl: string | undefined;
+  };
+  connections: { circuitFailures: number; circuitCooldownMs: number };
+}
+
+/** Parses and validates the whole environment at once; throws ConfigError naming every bad variable. */
+export function readConfiguration(env: Record<string, string | undefined>): Configuration {
+  const r = new EnvReader(env);
+  const port = r.int('PORT', 3000, 0, 65535);
+  const databaseUrl = r.string('DATABASE_URL');
+  if (databaseUrl !== undefined) r.url('DATABASE_URL', '', ['postgres:', 'postgresql:']);
+  const encryptionKey = r.key32('ENCRYPTION_KEY');
+  if (databaseUrl !== undefined && env.ENCRYPTION_KEY === undefined) {
+    r.problems.push('ENCRYPTION_KEY is required when DATABASE_URL is set (32 bytes, base64)');
+  }
+  const adminApiKey = r.string('ADMIN_API_KEY');
+  if (adminApiKey !== undefined && !/^bh_admin_[A-Za-z0-9_-]{43,}$/.test(adminApiKey)) {
+    r.problems.push('ADMIN_API_KEY must look like bh_admin_ followed by at least 43 base64url characters (32 random bytes)');
+  }
+  const allowlist = r.ipList('WEBHOOK_IP_ALLOWLIST');
+  const config: Configuration = {
+    app: {
+      port,
+      publicUrl: r.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']).replace(/\/+$/, ''),
+      logLevel: r.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+      trustProxy: r.bool('TRUST_PROXY', false),
+    },
+    database: { url: databaseUrl, dataDir: r.string('DATA_DIR', './data') },
+    security: { encryptionKey, adminApiKey, outboundAllowPrivate: r.bool('OUTBOUND_ALLOW_PRIVATE', false) },
+    webhooks: {
+      runtimeTimeoutMs: r.int('RUNTIME_TIMEOUT_MS', 10_000, 100, 120_000),
+      maxBodyBytes: r.int('WEBHOOK_MAX_BODY', 1024 * 1024, 1, 64 * 1024 * 1024),
+      rateLimitPerIp: r.int('RATE_LIMIT_PER_IP', 50, 1, 1_000_000),
+      rateLimitPerWebhook: r.int('RATE_LIMIT_PER_WEBHOOK', 20, 1, 1_000_000),
+      ipAllowlist: allowlist.list,
+      ipAllowlistEntries: allowlist.entries,
+      retryScheduleSeconds: r.intList('RETRY_SCHEDULE', [5, 300, 1800, 7200, 18000, 36000, 36000], 0, 604_800),
+      redisUrl: r.string('REDIS_URL') === undefined ? undefined : r.url('REDIS_URL', '', ['redis:', 'rediss:']),
+    },
+    connections: {
+      circuitFailures: r.int('CIRCUIT_FAILURES', 5, 1, 1000),
+      circuitCooldownMs: r.int('CIRCUIT_COOLDOWN_MS', 30_000, 100, 3_600_000),
+    },
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
