@@ -1,0 +1,96 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, IsNull, Repository } from 'typeorm';
+import { securityConfig } from '../config/security.config';
+import { AppError } from '../common/errors';
+import { ApiKey, ApiKeyKind } from './api-key.entity';
+import type { Principal } from './principal';
+
+const KEY_FORMAT = /^bh_(admin|bot)_[A-Za-z0-9_-]{43,}$/;
+const CACHE_TTL_MS = 5000;
+const CACHE_MAX = 10_000;
+
+export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+export function generateApiKey(kind: ApiKeyKind): string {
+  return `bh_${kind}_${randomBytes(32).toString('base64url')}`;
+}
+
+@Injectable()
+export class ApiKeysService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ApiKeys');
+  // Every API call authenticates; a short-lived cache spares a round trip. Revocations through this
+  // process take effect at once; other instances see them within CACHE_TTL_MS.
+  private readonly cache = new Map<string, { principal: Principal; expires: number }>();
+
+  constructor(
+    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.security.adminApiKey) {
+      await this.keys
+        .createQueryBuilder()
+        .insert()
+        .values({ kind: 'admin', botId: null, keyHash: hashApiKey(this.security.adminApiKey), prefix: this.security.adminApiKey.slice(0, 16) })
+        .orIgnore()
+        .execute();
+      return;
+    }
+    if ((await this.keys.count({ where: { kind: 'admin' } })) === 0) {
+      const { apiKey } = await this.create('admin', null);
+      // Shown once, on the first start of an empty database, so the operator can make the first call.
+      this.logger.warn(`no ADMIN_API_KEY set: generated an admin key (shown only this once): ${apiKey}`);
+    }
+  }
+
+  /** Creates a key and returns it in clear, the only time it is ever seen. */
+  async create(kind: ApiKeyKind, botId: string | null, manager?: EntityManager): Promise<{ id: string; apiKey: string }> {
+    const apiKey = generateApiKey(kind);
+    const repository = manager ? manager.getRepository(ApiKey) : this.keys;
+    const saved = await repository.save(repository.create({ kind, botId, keyHash: hashApiKey(apiKey), prefix: apiKey.slice(0, kind === 'admin' ? 16 : 14) }));
+    return { id: saved.id, apiKey };
+  }
+
+  /** The principal behind a presented key, or an AppError 401. */
+  async authenticate(presented: string | undefined): Promise<Principal> {
+    if (!presented) throw new AppError('unauthorized', 'missing API key: send Authorization: Bearer <key>');
+    if (!KEY_FORMAT.test(presented)) throw new AppError('unauthorized', 'malformed API key');
+    const hash = hashApiKey(presented);
+    const now = Date.now();
+    const cached = this.cache.get(hash);
+    if (cached && cached.expires > now) return cached.principal;
+    const key = await this.keys.findOne({ where: { keyHash: hash, revokedAt: IsNull() }, select: { id: true, kind: true, botId: true } });
+    if (!key) {
+      this.cache.delete(hash);
+      throw new AppError('unauthorized', 'unknown or revoked API key');
+    }
+    const principal: Principal = key.kind === 'admin' ? { kind: 'admin', keyId: key.id } : { kind: 'bot', keyId: key.id, botId: key.botId! };
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(hash, { principal, expires: now + CACHE_TTL_MS });
+    return principal;
+  }
+
+  /** Revokes one key; with a botId, only a key of that bot. */
+  async revoke(keyId: string, botId?: string): Promise<void> {
+    const result = await this.keys.update({ id: keyId, revokedAt: IsNull(), ...(botId ? { botId } : {}) }, { revokedAt: new Date() });
+    if (!result.affected) throw new AppError('not_found', `api key ${keyId} not found`);
+    this.forget((p) => p.keyId === keyId);
+  }
+
+  async list(): Promise<ApiKey[]> {
+    return this.keys.find({ order: { createdAt: 'ASC' } });
+  }
+
+  /** Drops cached principals of a bot whose keys just died with it. */
+  forgetBot(botId: string): void {
+    this.forget((p) => p.kind === 'bot' && p.botId === botId);
+  }
+
+  private forget(match: (p: Principal) => boolean): void {
+    for (const [hash, entry] of this.cache) if (match(entry.principal)) this.cache.delete(hash);
+  }
+}

@@ -1,0 +1,58 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+import { IsHttpUrl } from '../../common/validators';
+
+export class CreateBotDto {
+  @ApiProperty({ minLength: 1, maxLength: 128, example: 'Cat facts' })
+  @IsString()
+  @Length(1, 128)
+  name: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1024, example: 'https://runtime.example.com/bothooks', description: 'Where bothooks POSTs commands; null for pull mode' })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsHttpUrl(1024)
+  runtimeUrl?: string | null;
+}
+
+export class UpdateBotDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 128 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  name?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1024 })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsHttpUrl(1024)
+  runtimeUrl?: string | null;
+}
+
+export class RotateUrlKeyDto {
+  @ApiPropertyOptional({ minimum: 0, maximum: 604800, default: 0, description: 'How long URLs signed with the old key keep working' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(604800)
+  graceSeconds?: number;
+}
+
+export class BotView {
+  @ApiProperty({ example: '65a1f0c2e4b0a1b2c3d4e5f6' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ type: String, nullable: true }) runtimeUrl: string | null;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+}
+
+export class BotDetailView extends BotView {
+  @ApiProperty({ description: 'Standard Webhooks secret (whsec_…) that signs every call to the runtime' }) signingSecret: string;
+}
+
+export class CreatedBotView extends BotDetailView {
+  @ApiProperty({ description: 'A bot API key; shown only in this answer' }) apiKey: string;
+}
+
+export class CreatedApiKeyView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: 'Shown only in this answer' }) apiKey: string;
+}

@@ -1,0 +1,41 @@
+import { createApp } from './app.factory';
+import { ConfigError } from './config/env';
+
+const SHUTDOWN_GRACE_MS = 25_000;
+
+async function main(): Promise<void> {
+  let created;
+  try {
+    created = await createApp();
+  } catch (error) {
+    // A configuration problem is the operator's to fix: say what, without a stack trace.
+    process.stderr.write(error instanceof ConfigError ? `bothooks: ${error.message}\n` : `bothooks: failed to start: ${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  }
+  const { app, config, logger } = created;
+  await app.listen(config.app.port);
+  logger.info({ port: config.app.port, publicUrl: config.app.publicUrl }, 'bothooks is listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      logger.flush();
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    // Stop taking requests and let those in flight finish before the database goes away.
+    const server = app.getHttpServer();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await app.close();
+    logger.info('stopped');
+    logger.flush(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source-options';
+import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+
+/**
+ * One fresh database per test run: a new `bothooks_test_…` database on the server in DATABASE_URL,
+ * or, with no DATABASE_URL, an embedded Postgres in a temporary folder. Never anything else.
+ */
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(serverUrl: string | undefined): Promise<TestDatabase> {
+  if (!serverUrl) {
+    const dir = mkdtempSync(join(tmpdir(), 'bothooks-test-'));
+    const embedded = await EmbeddedPostgres.start(dir, 16);
+    await migrate(embedded.url);
+    return {
+      url: embedded.url,
+      drop: async () => {
+        await embedded.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const name = `bothooks_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  assertTestDatabase(url.toString());
+  await migrate(url.toString());
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new Client({ connectionString: serverUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** Tests create and delete freely, so they refuse any database whose name does not say "test". */
+export function assertTestDatabase(url: string): void {
+  const name = new URL(url).pathname.slice(1);
+  if (!name.includes('test')) throw new Error(`refusing to run tests against database "${name}"`);
+}
+
+async function migrate(url: string): Promise<void> {
+  const dataSource = new DataSource(dataSourceOptions(url, 2));
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await dataSource.destroy();
+  }
+}
