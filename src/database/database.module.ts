@@ -9,6 +9,7 @@ import { SecretBox } from '../common/secret-box';
 import { dataSourceOptions } from './data-source-options';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { loadOrCreateKeyFile } from './encryption-key';
+import { Sql } from './sql';
 
 /** Where Postgres is: DATABASE_URL, or the embedded one started here when it is unset. */
 @Injectable()
@@ -73,6 +74,7 @@ class DatabaseLocationModule {}
     }),
   ],
   providers: [
+    Sql,
     {
       provide: SecretBox,
       inject: [securityConfig.KEY, databaseConfig.KEY],
@@ -80,6 +82,6 @@ class DatabaseLocationModule {}
         new SecretBox(security.encryptionKey ?? loadOrCreateKeyFile(database.dataDir)),
     },
   ],
-  exports: [SecretBox, DatabaseLocationModule],
+  exports: [SecretBox, Sql, DatabaseLocationModule],
 })
 export class DatabaseModule {}
