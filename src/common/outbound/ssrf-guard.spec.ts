@@ -1,0 +1,185 @@
+import { assertPublicUrl, disallowedRange, guardedLookup, isDisallowedAddress, parseOutboundUrl, UnsafeUrlError } from './ssrf-guard';
+
+const strict = { allowPrivate: false };
+const lenient = { allowPrivate: true };
+
+describe('isDisallowedAddress', () => {
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '93.184.216.34',
+    '172.15.255.255',
+    '172.32.0.1',
+    '100.63.255.255',
+    '100.128.0.1',
+    '2606:4700::1111',
+    '2001:4860:4860::8888',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+  ])('allows the public address %s', (ip) => {
+    expect(isDisallowedAddress(ip)).toBe(false);
+  });
+
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['127.255.255.254', 'loopback'],
+    ['10.0.0.1', 'private'],
+    ['172.16.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['192.168.1.1', 'private'],
+    ['169.254.169.254', 'link-local'],
+    ['169.254.0.1', 'link-local'],
+    ['100.64.0.1', 'carrier-grade NAT'],
+    ['100.127.255.255', 'carrier-grade NAT'],
+    ['224.0.0.1', 'multicast'],
+    ['239.255.255.250', 'multicast'],
+    ['0.0.0.0', 'unspecified'],
+    ['0.1.2.3', 'unspecified'],
+    ['255.255.255.255', 'broadcast'],
+    ['240.0.0.1', 'reserved'],
+    ['192.0.2.1', 'reserved'],
+    ['198.18.0.1', 'reserved'],
+    ['::1', 'loopback'],
+    ['::', 'unspecified'],
+    ['fe80::1', 'link-local'],
+    ['fe80::1%eth0', 'link-local'],
+    ['febf::1', 'link-local'],
+    ['fc00::1', 'unique-local'],
+    ['fd12:3456:789a::1', 'unique-local'],
+    ['ff02::1', 'multicast'],
+    ['fec0::1', 'site-local'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:10.0.0.1', 'private'],
+    ['::ffff:169.254.169.254', 'link-local'],
+    ['::ffff:0:a00:1', 'private'],
+    ['::7f00:1', 'reserved'],
+    ['::127.0.0.1', 'reserved'],
+    ['::8.8.8.8', 'reserved'],
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b::a9fe:a9fe', 'link-local'],
+    ['64:ff9b:1::a00:1', 'reserved'],
+    ['2002:7f00:1::1', 'loopback'],
+    ['2002:c0a8:101::1', 'private'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'reserved'],
+    ['2001:db8::1', 'reserved'],
+    ['100::1', 'reserved'],
+    ['4000::1', 'reserved'],
+  ])('refuses %s as %s', (ip, range) => {
+    expect(isDisallowedAddress(ip)).toBe(true);
+    expect(disallowedRange(ip)).toBe(range);
+  });
+
+  it.each(['', 'localhost', 'not an ip', '1.2.3.4.5', 'gggg::1'])('refuses %j, which is not an address', (value) => {
+    expect(isDisallowedAddress(value)).toBe(true);
+  });
+});
+
+describe('parseOutboundUrl', () => {
+  it.each([
+    'https://example.com/hook',
+    'http://example.com:8080/a?b=c',
+    'http://8.8.8.8/',
+    'https://[2606:4700::1111]/x',
+    'http://134744072/',
+  ])('accepts %s', (url) => {
+    expect(parseOutboundUrl(url, strict)).toBeInstanceOf(URL);
+  });
+
+  it.each([
+    ['http://127.0.0.1/', 'loopback', '127.0.0.1'],
+    ['http://2130706433/', 'loopback', '127.0.0.1'],
+    ['http://0x7f.1/', 'loopback', '127.0.0.1'],
+    ['http://0177.0.0.1/', 'loopback', '127.0.0.1'],
+    ['http://127.1/', 'loopback', '127.0.0.1'],
+    ['http://0x7f000001/', 'loopback', '127.0.0.1'],
+    ['http://10.1/', 'private', '10.0.0.1'],
+    ['http://0/', 'unspecified', '0.0.0.0'],
+    ['http://169.254.169.254/latest/meta-data/', 'link-local', '169.254.169.254'],
+    ['http://0xa9.0xfe.0xa9.0xfe/', 'link-local', '169.254.169.254'],
+    ['http://100.64.0.1/', 'carrier-grade NAT', '100.64.0.1'],
+    ['http://[::1]:8080/', 'loopback', '::1'],
+    ['http://[::]/', 'unspecified', '::'],
+    ['http://[::ffff:127.0.0.1]/', 'loopback', '::ffff:7f00:1'],
+    ['http://[::ffff:7f00:1]/', 'loopback', '::ffff:7f00:1'],
+    ['http://[fd00::1]/', 'unique-local', 'fd00::1'],
+    ['http://[fe80::1]/', 'link-local', 'fe80::1'],
+    ['http://[64:ff9b::a00:1]/', 'private', '64:ff9b::a00:1'],
+  ])('refuses %s as %s', (url, range, ip) => {
+    const article = /^[aeiou]/.test(range) ? 'an' : 'a';
+    expect(() => parseOutboundUrl(url, strict)).toThrow(
+      new UnsafeUrlError('blocked', `url resolves to ${article} ${range} address (${ip})`),
+    );
+    expect(parseOutboundUrl(url, lenient)).toBeInstanceOf(URL);
+  });
+
+  it.each([
+    ['ftp://example.com/', 'url must use http or https'],
+    ['file:///etc/passwd', 'url must use http or https'],
+    ['gopher://127.0.0.1:6379/_INFO', 'url must use http or https'],
+    ['javascript:alert(1)', 'url must use http or https'],
+    ['https://user:secret@example.com/', 'url must not contain credentials'],
+    ['https://user@example.com/', 'url must not contain credentials'],
+    ['not a url', 'url is not a valid URL'],
+    ['http://', 'url is not a valid URL'],
+    ['http://256.0.0.1/', 'url is not a valid URL'],
+  ])('refuses %s even when private addresses are allowed', (url, message) => {
+    for (const policy of [strict, lenient]) {
+      let error: unknown;
+      try {
+        parseOutboundUrl(url, policy);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(UnsafeUrlError);
+      expect(error).toMatchObject({ kind: 'invalid_url', message });
+    }
+  });
+});
+
+describe('assertPublicUrl', () => {
+  it('refuses a name that resolves to loopback', async () => {
+    await expect(assertPublicUrl('http://localhost:3000/hook', strict)).rejects.toMatchObject({
+      kind: 'blocked',
+      message: expect.stringMatching(/^url resolves to a loopback address \((127\.0\.0\.1|::1)\)$/),
+    });
+  });
+
+  it('accepts a name resolving to loopback when private addresses are allowed', async () => {
+    await expect(assertPublicUrl('http://localhost:3000/hook', lenient)).resolves.toBeUndefined();
+  });
+
+  it('judges IP literals without DNS', async () => {
+    await expect(assertPublicUrl('http://[::ffff:10.0.0.1]/', strict)).rejects.toMatchObject({ kind: 'blocked' });
+    await expect(assertPublicUrl('http://8.8.8.8/', strict)).resolves.toBeUndefined();
+  });
+
+  it('accepts a name that does not resolve, leaving it to the connect-time check', async () => {
+    await expect(assertPublicUrl('https://no-such-host.invalid/hook', strict)).resolves.toBeUndefined();
+  });
+
+  it('refuses bad schemes before any lookup', async () => {
+    await expect(assertPublicUrl('ftp://localhost/', strict)).rejects.toMatchObject({ kind: 'invalid_url' });
+  });
+});
+
+describe('guardedLookup', () => {
+  const lookup = (hostname: string, options: { all?: boolean; family?: number }) =>
+    new Promise<{ error: unknown; address: unknown; family?: number }>((resolve) => {
+      guardedLookup(hostname, options, (error, address, family) => resolve({ error, address, family }));
+    });
+
+  it('refuses a name resolving to loopback, in both callback shapes', async () => {
+    for (const all of [true, false]) {
+      const { error } = await lookup('localhost', { all });
+      expect(error).toBeInstanceOf(UnsafeUrlError);
+      expect(error).toMatchObject({ kind: 'blocked' });
+    }
+  });
+
+  it('passes lookup failures through', async () => {
+    const { error } = await lookup('no-such-host.invalid', { all: true });
+    expect(error).toMatchObject({ code: 'ENOTFOUND' });
+  });
+});
