@@ -14,6 +14,7 @@ import { RequestValidationPipe } from './common/validation.pipe';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ResponsesModule } from './responses/responses.module';
 
 @Module({
   imports: [
@@ -28,6 +29,7 @@ import { MetricsModule } from './metrics/metrics.module';
     AuthModule,
     HealthModule,
     BotsModule,
+    ResponsesModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ErrorFilter },
