@@ -1,3 +1,4 @@
+import pino, { Logger } from 'pino';
 import { createApp } from './app.factory';
 import { ConfigError } from './config/env';
 
@@ -23,8 +24,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing requests in flight');
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
-      logger.flush();
-      process.exit(1);
+      flushAndExit(logger, 1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     // Stop taking requests and let those in flight finish before the database goes away.
@@ -32,10 +32,20 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await app.close();
     logger.info('stopped');
-    logger.flush(() => process.exit(0));
+    flushAndExit(logger, 0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** Log lines are written asynchronously; write out what is buffered before the process ends. */
+function flushAndExit(logger: Logger, code: number): never {
+  try {
+    (logger as unknown as Record<symbol, { flushSync?: () => void }>)[pino.symbols.streamSym]?.flushSync?.();
+  } catch {
+    // Nothing buffered, or stdout is already gone: nothing left to save.
+  }
+  process.exit(code);
 }
 
 void main();

@@ -1,9 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
-import { securityConfig } from '../config/security.config';
 import { AppError } from '../common/errors';
 import { ApiKey, ApiKeyKind } from './api-key.entity';
 import type { Principal } from './principal';
@@ -19,33 +17,14 @@ export function generateApiKey(kind: ApiKeyKind): string {
 }
 
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap {
-  private readonly logger = new Logger('ApiKeys');
+export class ApiKeysService {
   // Every API call authenticates; a short-lived cache spares a round trip. Revocations through this
   // process take effect at once; other instances see them within CACHE_TTL_MS.
   private readonly cache = new Map<string, { principal: Principal; expires: number }>();
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
-    @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.security.adminApiKey) {
-      await this.keys
-        .createQueryBuilder()
-        .insert()
-        .values({ kind: 'admin', botId: null, keyHash: hashApiKey(this.security.adminApiKey), prefix: this.security.adminApiKey.slice(0, 16) })
-        .orIgnore()
-        .execute();
-      return;
-    }
-    if ((await this.keys.count({ where: { kind: 'admin' } })) === 0) {
-      const { apiKey } = await this.create('admin', null);
-      // Shown once, on the first start of an empty database, so the operator can make the first call.
-      this.logger.warn(`no ADMIN_API_KEY set: generated an admin key (shown only this once): ${apiKey}`);
-    }
-  }
 
   /** Creates a key and returns it in clear, the only time it is ever seen. */
   async create(kind: ApiKeyKind, botId: string | null, manager?: EntityManager): Promise<{ id: string; apiKey: string }> {
@@ -79,6 +58,15 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const result = await this.keys.update({ id: keyId, revokedAt: IsNull(), ...(botId ? { botId } : {}) }, { revokedAt: new Date() });
     if (!result.affected) throw new AppError('not_found', `api key ${keyId} not found`);
     this.forget((p) => p.keyId === keyId);
+  }
+
+  /** Registers a key chosen by the operator (ADMIN_API_KEY); a no-op when it is already there. */
+  async register(kind: ApiKeyKind, apiKey: string): Promise<void> {
+    await this.keys.createQueryBuilder().insert().values({ kind, botId: null, keyHash: hashApiKey(apiKey), prefix: apiKey.slice(0, 16) }).orIgnore().execute();
+  }
+
+  async countAdminKeys(): Promise<number> {
+    return this.keys.count({ where: { kind: 'admin' } });
   }
 
   async list(): Promise<ApiKey[]> {
