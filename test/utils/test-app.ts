@@ -29,7 +29,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     DATABASE_URL: process.env.TEST_DATABASE_URL,
     ENCRYPTION_KEY: process.env.TEST_ENCRYPTION_KEY,
     ADMIN_API_KEY: process.env.TEST_ADMIN_API_KEY,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OUTBOUND_ALLOW_PRIVATE: 'true',
     PORT: '0',
     ...overrides,
