@@ -17,7 +17,7 @@ export function createLogger(level: LogLevel): Logger {
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.apiKey', '*.token', '*.password', '*.signingSecret'], censor: '[redacted]' },
     },
     // Asynchronous writes keep logging off the request path; main() flushes on exit.
-    pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    pino.destination({ dest: 1, sync: false }),
   );
 }
 
