@@ -192,11 +192,40 @@ describe('bots (admin)', () => {
       expect(rows[0].n).toBe(status === 200 ? 2 : 1);
     });
 
+    it.each([
+      ['name', '', 400],
+      ['name', 'a'.repeat(128), 200],
+      ['name', 'a'.repeat(129), 400],
+      ['runtimeUrl', 'https://example.com/x', 200],
+      ['runtimeUrl', 'not a url', 400],
+      ['signingSecret', 'whsec_x', 400],
+    ])('PATCH /v1/bots/:id with %s = %p answers %i and changes nothing on 400', async (field, value, status) => {
+      const bot = await t.createBot({ name: 'before' });
+      const res = await t.http.patch(`/v1/bots/${bot.id}`).set(...admin()).send({ [field]: value });
+      expect(res.status).toBe(status);
+      const { rows } = await t.db.query('SELECT name FROM bots WHERE id = $1', [bot.id]);
+      expect(rows[0].name).toBe(status === 200 && field === 'name' ? value : 'before');
+    });
+
     it('answers 404 in the envelope for an unknown route', async () => {
       const res = await t.http.get('/v1/nothing-here').set(...admin());
       expect(res.status).toBe(404);
       expect(res.body.status.type).toBe('not_found');
     });
+  });
+
+  it('refuses a runtimeUrl on a private address unless OUTBOUND_ALLOW_PRIVATE is set', async () => {
+    const strict = await startApp({ OUTBOUND_ALLOW_PRIVATE: 'false' });
+    try {
+      for (const runtimeUrl of ['http://127.0.0.1:8080/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest', 'http://[::1]/x', 'http://localhost/x']) {
+        const res = await strict.http.post('/v1/bots').set(...bearer(strict.adminKey)).send({ name: 'ssrf', runtimeUrl });
+        expect(res.status).toBe(400);
+        expect(res.body.errors).toEqual([{ path: 'runtimeUrl', message: expect.any(String) }]);
+      }
+      expect((await strict.http.post('/v1/bots').set(...bearer(strict.adminKey)).send({ name: 'ok', runtimeUrl: 'https://93.184.215.14/x' })).status).toBe(201);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('echoes a valid x-request-id and generates one otherwise', async () => {
