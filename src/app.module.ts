@@ -8,6 +8,7 @@ import { securityConfig } from './config/security.config';
 import { webhooksConfig } from './config/webhooks.config';
 import { AuthModule } from './auth/auth.module';
 import { BotsModule } from './bots/bots.module';
+import { ConnectionsModule } from './connections/connections.module';
 import { ErrorFilter } from './common/error.filter';
 import { OutboundModule } from './common/outbound/outbound.module';
 import { RequestValidationPipe } from './common/validation.pipe';
@@ -30,6 +31,7 @@ import { ResponsesModule } from './responses/responses.module';
     HealthModule,
     BotsModule,
     ResponsesModule,
+    ConnectionsModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ErrorFilter },

@@ -1,4 +1,5 @@
 import { BotsAndKeys1763700000000 } from './1763700000000-bots-and-keys';
+import { Connections1763700100000 } from './1763700100000-connections';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests load the same set. */
-export const migrations = [BotsAndKeys1763700000000];
+export const migrations = [BotsAndKeys1763700000000, Connections1763700100000];

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { SecretBox } from '../common/secret-box';
+import { Sql } from '../database/sql';
+import { ConnectionRow, PreparedConnection, prepareConnection } from './prepared-connection';
+
+const TTL_MS = 5000;
+const MAX_ENTRIES = 10_000;
+
+/**
+ * Connections as the dispatch path uses them, kept in memory so that a dispatch reads nothing from the
+ * database before it calls the backend. Changes made through this instance (PUT, DELETE, verify) drop the
+ * entry at once; changes made through another instance are seen within TTL_MS.
+ */
+@Injectable()
+export class ConnectionCache {
+  private readonly entries = new Map<string, { connection: PreparedConnection; expires: number }>();
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async get(id: string): Promise<PreparedConnection | null> {
+    const now = Date.now();
+    const cached = this.entries.get(id);
+    if (cached && cached.expires > now) return cached.connection;
+    const [row] = await this.sql.query<ConnectionRow>(
+      `SELECT id, bot_id, name, url, token, headers, auth, timeout_ms, verification, signing_secret FROM connections WHERE id = $1`,
+      [id],
+      'connections_prepare',
+    );
+    if (!row) {
+      this.entries.delete(id);
+      return null;
+    }
+    const connection = prepareConnection(row, this.secrets);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.set(id, { connection, expires: now + TTL_MS });
+    return connection;
+  }
+
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+}

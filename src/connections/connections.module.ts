@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Bot } from '../bots/bot.entity';
+import { ResponsesModule } from '../responses/responses.module';
+import { Connection } from './connection.entity';
+import { ConnectionCache } from './connection-cache';
+import { ConnectionsController } from './connections.controller';
+import { ConnectionsService } from './connections.service';
+import { DeliveriesService } from './deliveries.service';
+import { Delivery } from './delivery.entity';
+import { DispatchController } from './dispatch.controller';
+import { DispatchService } from './dispatch.service';
+import { VerificationService } from './verification.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Connection, Delivery, Bot]), ResponsesModule],
+  controllers: [ConnectionsController, DispatchController],
+  providers: [ConnectionsService, VerificationService, DispatchService, DeliveriesService, ConnectionCache],
+})
+export class ConnectionsModule {}

@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../auth/principal';
+import { AppError } from '../common/errors';
+import { Sql } from '../database/sql';
+import type { DeliveryStatus } from './delivery.entity';
+import { DispatchService } from './dispatch.service';
+import type { DispatchResultView } from './dto/dispatch.dto';
+import type { DeliveryListItemView, DeliveryPageView, DeliveryView } from './dto/delivery.dto';
+
+const DEFAULT_LIMIT = 50;
+
+interface DeliveryRow {
+  id: string;
+  status: DeliveryStatus;
+  http_status: number | null;
+  duration_ms: number;
+  error: string | null;
+  created_at: Date;
+  /** created_at to the microsecond, as text Postgres reads back exactly. */
+  position: string;
+}
+
+interface DeliveryDetailRow extends DeliveryRow {
+  connection_id: string;
+  request_url: string;
+  request_headers: Record<string, string>;
+  request_body: string;
+  response_body: string | null;
+}
+
+const POSITION = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position`;
+const LIST_COLUMNS = `id, status, http_status, duration_ms, error, created_at, ${POSITION}`;
+
+/** A connection's delivery history: newest first, keyset-paginated, and retry of any one of them. */
+@Injectable()
+export class DeliveriesService {
+  constructor(
+    private readonly sql: Sql,
+    private readonly dispatcher: DispatchService,
+  ) {}
+
+  async list(principal: Principal, connectionId: string, limit = DEFAULT_LIMIT, cursor?: string): Promise<DeliveryPageView> {
+    await this.dispatcher.find(principal, connectionId);
+    const after = cursor === undefined ? null : decodeCursor(cursor);
+    const rows = after
+      ? await this.sql.query<DeliveryRow>(
+          `SELECT ${LIST_COLUMNS} FROM connection_deliveries
+           WHERE connection_id = $1 AND (created_at, id) < ($2::timestamptz, $3::uuid)
+           ORDER BY created_at DESC, id DESC LIMIT $4`,
+          [connectionId, after.position, after.id, limit + 1],
+        )
+      : await this.sql.query<DeliveryRow>(
+          `SELECT ${LIST_COLUMNS} FROM connection_deliveries WHERE connection_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+          [connectionId, limit + 1],
+        );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page.map(listItem), nextCursor: rows.length > limit ? encodeCursor(last.position, last.id) : null };
+  }
+
+  async get(principal: Principal, connectionId: string, deliveryId: string): Promise<DeliveryView> {
+    await this.dispatcher.find(principal, connectionId);
+    const row = await this.findRow(connectionId, deliveryId);
+    return {
+      ...listItem(row),
+      connectionId: row.connection_id,
+      requestUrl: row.request_url,
+      requestHeaders: row.request_headers,
+      requestBody: JSON.parse(row.request_body),
+      responseBody: row.response_body,
+    };
+  }
+
+  /** Sends the recorded body again, as a new delivery with a new webhook-id, to the connection as it is now. */
+  async retry(principal: Principal, connectionId: string, deliveryId: string): Promise<DispatchResultView> {
+    const connection = await this.dispatcher.find(principal, connectionId);
+    const [row] = await this.sql.query<{ request_body: string }>(
+      `SELECT request_body FROM connection_deliveries WHERE id = $1 AND connection_id = $2`,
+      [deliveryId, connectionId],
+    );
+    if (!row) throw notFound(deliveryId);
+    return this.dispatcher.send(connection, row.request_body);
+  }
+
+  private async findRow(connectionId: string, deliveryId: string): Promise<DeliveryDetailRow> {
+    const [row] = await this.sql.query<DeliveryDetailRow>(
+      `SELECT ${LIST_COLUMNS}, connection_id, request_url, request_headers, request_body, response_body
+       FROM connection_deliveries WHERE id = $1 AND connection_id = $2`,
+      [deliveryId, connectionId],
+    );
+    if (!row) throw notFound(deliveryId);
+    return row;
+  }
+}
+
+function listItem(row: DeliveryRow): DeliveryListItemView {
+  return {
+    id: row.id,
+    status: row.status,
+    httpStatus: row.http_status,
+    durationMs: row.duration_ms,
+    error: row.error,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+const CURSOR_POSITION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Opaque to callers: the position of the last item shown, which the next page starts after. */
+export function encodeCursor(position: string, id: string): string {
+  return Buffer.from(`${position}|${id}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { position: string; id: string } {
+  const [position, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!position || !id || !CURSOR_POSITION.test(position) || !UUID.test(id)) {
+    throw new AppError('bad_request', 'request validation failed', [{ path: 'cursor', message: 'cursor is not one this API returned' }]);
+  }
+  return { position, id };
+}
+
+const notFound = (id: string): AppError => new AppError('not_found', `delivery ${id} not found`);

@@ -1,0 +1,89 @@
+import { OutboundError, type OutboundResponse } from '../common/outbound/outbound-client';
+import { validateReply } from '../responses/response-validator';
+import { judgeFailure, judgeResponse } from './dispatch-outcome';
+
+const response = (status: number, body: string | object = ''): OutboundResponse => ({
+  status,
+  headers: {},
+  body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+  durationMs: 12,
+});
+
+describe('judgeResponse', () => {
+  it('takes a valid reply, normalized', () => {
+    const outcome = judgeResponse(response(200, { responses: [{ type: 'text', message: 'hi' }], attributes: { a: 1 } }), validateReply);
+    expect(outcome).toEqual({
+      ok: true,
+      httpStatus: 200,
+      durationMs: 12,
+      responseBody: '{"responses":[{"type":"text","message":"hi"}],"attributes":{"a":1}}',
+      reply: { responses: [{ type: 'text', message: 'hi', delay: 1000 }], attributes: { a: 1 } },
+    });
+  });
+
+  it.each(['', '   \n', '{}'])('takes %j as a reply with nothing to say', (body) => {
+    expect(judgeResponse(response(200, body), validateReply)).toMatchObject({ ok: true, reply: { responses: [], attributes: {} } });
+  });
+
+  it.each([201, 204, 299])('takes any 2xx (%i)', (status) => {
+    expect(judgeResponse(response(status), validateReply).ok).toBe(true);
+  });
+
+  it.each([199, 301, 302, 400, 404, 500, 503])('fails %i the chatbot.com way', (status) => {
+    const outcome = judgeResponse(response(status, 'nope'), validateReply);
+    expect(outcome).toMatchObject({ ok: false, httpStatus: status, responseBody: 'nope', error: `Request failed with status code ${status}` });
+    expect(!outcome.ok && outcome.failure).toMatchObject({ status: 502, message: `Request failed with status code ${status}`, errors: undefined });
+  });
+
+  it('fails a reply that is not JSON', () => {
+    const outcome = judgeResponse(response(200, '<html>'), validateReply);
+    expect(outcome).toMatchObject({ ok: false, httpStatus: 200, error: "the backend's reply is not valid JSON" });
+    expect(!outcome.ok && outcome.failure).toMatchObject({ status: 502, errors: [{ path: '', message: 'is not valid JSON' }] });
+  });
+
+  it('fails an invalid reply with every violation, and sums them up for the connection', () => {
+    const outcome = judgeResponse(response(200, { responses: [{ type: 'text' }, { type: 'nope' }] }), validateReply);
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: "the backend's reply is not valid: responses[0].message is required; responses[1].type must be one of: text, randomText, image, quickReplies, cards, buttons",
+    });
+    expect(!outcome.ok && outcome.failure).toMatchObject({
+      status: 502,
+      message: "the backend's reply is not valid: 2 violations",
+      errors: [
+        { path: 'responses[0].message', message: 'is required' },
+        { path: 'responses[1].type', message: expect.any(String) },
+      ],
+    });
+  });
+
+  it('keeps the connection error short however many violations there are', () => {
+    const responses = Array.from({ length: 99 }, () => ({ type: 'text', message: '' }));
+    const outcome = judgeResponse(response(200, { responses }), validateReply);
+    expect(!outcome.ok && outcome.error.length).toBe(1024);
+    expect(!outcome.ok && outcome.failure.errors).toHaveLength(99);
+  });
+
+  it('stores NUL bytes of a reply as replacement characters', () => {
+    expect(judgeResponse(response(500, 'a\0b'), validateReply)).toMatchObject({ responseBody: 'a\ufffdb' });
+  });
+});
+
+describe('judgeFailure', () => {
+  it('maps a timeout to 504 with the chatbot.com message', () => {
+    const outcome = judgeFailure(new OutboundError('timeout', 'timeout of 300ms exceeded'), 301);
+    expect(outcome).toMatchObject({ ok: false, httpStatus: null, durationMs: 301, responseBody: null, error: 'timeout of 300ms exceeded' });
+    expect(!outcome.ok && outcome.failure).toMatchObject({ status: 504, type: 'gateway_timeout', message: 'timeout of 300ms exceeded' });
+  });
+
+  it('maps an oversized reply to 502 with a path', () => {
+    const outcome = judgeFailure(new OutboundError('too_large', 'response body exceeds 65536 bytes'), 5);
+    expect(!outcome.ok && outcome.failure).toMatchObject({ status: 502, message: "the backend's reply exceeds 65536 bytes", errors: [{ path: '', message: 'exceeds 65536 bytes' }] });
+  });
+
+  it.each(['blocked', 'invalid_url', 'connect', 'protocol'] as const)('maps %s to 502 with the reason', (kind) => {
+    const outcome = judgeFailure(new OutboundError(kind, `the ${kind} reason`), 1);
+    expect(outcome).toMatchObject({ ok: false, error: `the ${kind} reason` });
+    expect(!outcome.ok && outcome.failure).toMatchObject({ status: 502, message: `the ${kind} reason` });
+  });
+});

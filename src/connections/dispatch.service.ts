@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { Principal } from '../auth/principal';
+import { AppError } from '../common/errors';
+import { OutboundClient, OutboundError } from '../common/outbound/outbound-client';
+import { connectionsConfig } from '../config/connections.config';
+import { Sql } from '../database/sql';
+import { MetricsService } from '../metrics/metrics.service';
+import { ResponseValidator } from '../responses/response-validator';
+import { CircuitBreakers } from './circuit-breaker';
+import { ConnectionCache } from './connection-cache';
+import { DispatchOutcome, judgeFailure, judgeResponse, MAX_REPLY_BYTES } from './dispatch-outcome';
+import type { DispatchDto, DispatchResultView } from './dto/dispatch.dto';
+import type { PreparedConnection } from './prepared-connection';
+
+/*
+ * The delivery and the connection's `error` are written together, after the backend answered: one round
+ * trip, one statement. The UPDATE touches the row only when `error` really changes, so a healthy
+ * connection's row is never rewritten. Selecting from `connections` makes a connection deleted meanwhile
+ * insert nothing instead of failing on the foreign key.
+ */
+const RECORD_DELIVERY = `
+  WITH touched AS (
+    UPDATE connections SET error = $9::text WHERE id = $2::varchar AND error IS DISTINCT FROM $9::text
+  )
+  INSERT INTO connection_deliveries
+    (id, connection_id, bot_id, status, http_status, duration_ms, error, request_url, request_headers, request_body, response_body)
+  SELECT $1::uuid, c.id, c.bot_id, $3::varchar, $4::int, $5::int, $9::text, $6::text, $7::jsonb, $8::text, $10::text
+  FROM connections c WHERE c.id = $2::varchar
+  RETURNING id`;
+
+/**
+ * POST …/:id/dispatch, top to bottom: find the connection (memory), refuse when unverified or the circuit is
+ * open, sign and send, judge the reply, record the delivery and the connection's error in one statement,
+ * answer. Nothing touches the database before the backend is called.
+ */
+@Injectable()
+export class DispatchService {
+  private readonly breakers: CircuitBreakers;
+
+  constructor(
+    private readonly cache: ConnectionCache,
+    private readonly client: OutboundClient,
+    private readonly validator: ResponseValidator,
+    private readonly sql: Sql,
+    private readonly metrics: MetricsService,
+    @Inject(connectionsConfig.KEY) config: ConfigType<typeof connectionsConfig>,
+  ) {
+    this.breakers = new CircuitBreakers({ failures: config.circuitFailures, cooldownMs: config.circuitCooldownMs });
+  }
+
+  async dispatch(principal: Principal, id: string, dto: DispatchDto): Promise<DispatchResultView> {
+    const connection = await this.find(principal, id);
+    // The field order is chatbot.com's; absent optional values go out as null so every backend sees one shape.
+    const body = JSON.stringify({
+      chatId: dto.chatId,
+      messageId: dto.messageId ?? randomUUID(),
+      userId: dto.userId,
+      externalId: dto.externalId ?? null,
+      node: { id: dto.node?.id ?? null, name: dto.node?.name ?? null, type: 'WEBHOOK', webhookId: connection.id, webhookName: connection.name },
+      userAttributes: dto.userAttributes ?? {},
+      attributes: dto.attributes ?? {},
+    });
+    return this.send(connection, body);
+  }
+
+  /** The connection as the principal may see it; another bot's is as absent as an unknown one. */
+  async find(principal: Principal, id: string): Promise<PreparedConnection> {
+    const connection = await this.cache.get(id);
+    if (!connection || (principal.kind === 'bot' && principal.botId !== connection.botId)) throw notFound(id);
+    return connection;
+  }
+
+  /** Sends one request body as a new delivery and answers as a dispatch does (retries come here too). */
+  async send(connection: PreparedConnection, body: string): Promise<DispatchResultView> {
+    if (connection.verification === 'failed') {
+      throw new AppError('conflict', `connection ${connection.id} failed its verification handshake; fix the backend, then call POST /v2/integrations/webhook/${connection.id}/verify`);
+    }
+    const admission = this.breakers.admit(connection.id);
+    if (!admission.allowed) {
+      this.metrics.deliveries.inc({ target: 'connection', outcome: 'circuit_open' });
+      const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+      throw new AppError(
+        'service_unavailable',
+        `circuit open after ${admission.failures} consecutive failures: the backend is not called for ${seconds}s`,
+        undefined,
+        { 'retry-after': String(seconds) },
+      );
+    }
+
+    const deliveryId = randomUUID();
+    const signed = connection.signer.sign(deliveryId, body);
+    const startedAt = performance.now();
+    let outcome: DispatchOutcome;
+    try {
+      const response = await this.client.request({
+        method: 'POST',
+        url: connection.url,
+        headers: { ...connection.headers, ...signed },
+        body,
+        timeoutMs: connection.timeoutMs,
+        maxResponseBytes: MAX_REPLY_BYTES,
+      });
+      outcome = judgeResponse(response, (reply) => this.validator.validate(reply));
+    } catch (error) {
+      if (!(error instanceof OutboundError)) {
+        this.breakers.failed(connection.id);
+        throw error;
+      }
+      outcome = judgeFailure(error, Math.round(performance.now() - startedAt));
+    }
+
+    if (outcome.ok) this.breakers.succeeded(connection.id);
+    else this.breakers.failed(connection.id);
+    this.metrics.deliveries.inc({ target: 'connection', outcome: outcome.ok ? 'succeeded' : 'failed' });
+    this.metrics.deliveryDuration.observe({ target: 'connection' }, outcome.durationMs / 1000);
+
+    const error = outcome.ok ? null : outcome.error;
+    const recorded = await this.sql.query(
+      RECORD_DELIVERY,
+      [
+        deliveryId,
+        connection.id,
+        outcome.ok ? 'succeeded' : 'failed',
+        outcome.httpStatus,
+        outcome.durationMs,
+        connection.redactedUrl,
+        JSON.stringify({ ...connection.recordedHeaders, ...signed }),
+        body,
+        error,
+        outcome.responseBody,
+      ],
+      'connections_record_delivery',
+    );
+    if (recorded.length === 0) {
+      this.cache.forget(connection.id);
+      throw notFound(connection.id);
+    }
+    if (!outcome.ok) throw outcome.failure;
+    return { deliveryId, durationMs: outcome.durationMs, responses: outcome.reply.responses, attributes: outcome.reply.attributes };
+  }
+
+  /** Called when a connection changed or went away: its failures no longer say anything about it. */
+  forget(id: string): void {
+    this.cache.forget(id);
+    this.breakers.reset(id);
+  }
+}
+
+const notFound = (id: string): AppError => new AppError('not_found', `connection ${id} not found`);
