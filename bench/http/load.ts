@@ -1,0 +1,80 @@
+/* Drives one server with autocannon and sums up several runs of it. */
+
+// autocannon ships no type declarations; these are the parts of its results the bench reads.
+/** One run, unaggregated: its latency histogram stays encoded so that runs can be merged. */
+export interface RunResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  totalCompletedRequests: number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+interface Autocannon {
+  (options: Record<string, unknown>): Promise<RunResult>;
+  aggregateResult(results: RunResult[], options: Record<string, unknown>): { latency: { p50: number; p99: number } };
+}
+const autocannon = require('autocannon') as Autocannon;
+
+export interface RequestSpec {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  expectedStatus: number;
+}
+
+export interface Measurement {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Responses with the expected status: each is a promise that something was committed (or, for issue, signed). */
+  expected: number;
+  errors: number;
+  timeouts: number;
+  /** Every status other than the expected one, by code. */
+  unexpected: Record<string, number>;
+}
+
+export async function drive(spec: RequestSpec, connections: number, durationSeconds: number): Promise<RunResult> {
+  return autocannon({
+    url: spec.url,
+    method: spec.method,
+    headers: spec.headers,
+    body: spec.body,
+    connections,
+    pipelining: 1,
+    duration: durationSeconds,
+    timeout: 10,
+    skipAggregateResult: true,
+  });
+}
+
+/** Requests per second over all runs together, and percentiles of every latency of every run. */
+export function summarize(results: RunResult[], expectedStatus: number): Measurement {
+  // aggregateResult adds the other runs' status counts into the first run's: give it copies.
+  const aggregated = autocannon.aggregateResult(
+    results.map((r) => ({ ...r, statusCodeStats: structuredClone(r.statusCodeStats) })),
+    { url: 'http://127.0.0.1' },
+  );
+  const seconds = results.reduce((sum, r) => sum + r.duration, 0);
+  const requests = results.reduce((sum, r) => sum + r.totalCompletedRequests, 0);
+  const unexpected: Record<string, number> = {};
+  let expected = 0;
+  for (const result of results) {
+    for (const [code, { count }] of Object.entries(result.statusCodeStats)) {
+      if (Number(code) === expectedStatus) expected += count;
+      else unexpected[code] = (unexpected[code] ?? 0) + count;
+    }
+  }
+  return {
+    reqPerSec: requests / seconds,
+    p50: aggregated.latency.p50,
+    p99: aggregated.latency.p99,
+    requests,
+    expected,
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
+    unexpected,
+  };
+}

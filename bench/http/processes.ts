@@ -1,0 +1,75 @@
+/* Starting, watching and stopping the processes of a bench run. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Runs a bench TypeScript file in its own process and waits for the first message it sends (its addresses). */
+export function startScript<T>(file: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; message: T }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'run-ts.js'), join(ROOT, file)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ child, message: message as T }));
+    child.once('exit', (code) => reject(new Error(`${file} exited with code ${code} before it was ready`)));
+  });
+}
+
+/** Starts the built app as production does (`node dist/main.js`); its log goes to logPath. */
+export function startBothooks(env: Record<string, string>, logPath: string): ChildProcess {
+  const log = openSync(logPath, 'a');
+  return spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', log, 'inherit'],
+  });
+}
+
+export async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`bothooks exited with code ${child.exitCode} while starting`);
+    try {
+      const res = await fetch(`${baseUrl}/health`);
+      if (res.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`bothooks was not healthy within ${timeoutMs} ms`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident set size of a process in MiB, as the kernel counts it. */
+export function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  if (!line) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(line.replace(/\D+/g, '')) / 1024;
+}
+
+/** SIGTERM, then SIGKILL if it has not gone within the grace period. */
+export async function stop(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
