@@ -1,0 +1,129 @@
+import { Pool } from 'pg';
+import { TcpProxy } from '../utils/tcp-proxy';
+import { Admin } from './utils/api';
+import { AppProcess, sleep } from './utils/app-process';
+import { Http } from './utils/http';
+import { recordFigures, run } from './utils/run';
+
+interface Outcome {
+  kind: string;
+  startedAt: number;
+  endedAt: number;
+  status: number | 'no answer';
+  /** What a 2xx promised to keep: a bot id. */
+  id?: string;
+}
+
+/**
+ * Check 3: the link to Postgres is cut during load, through a loopback proxy the test controls (the
+ * machine's Postgres is never touched). Requests during the cut must fail fast with 503, /health must say
+ * 503, the same process must serve again when the link returns, and nothing that got a 2xx may be missing.
+ */
+describe('database outage', () => {
+  const CUT_MS = 10_000;
+  const FAST_FAIL_MS = 6000;
+  let proxy: TcpProxy;
+  let app: AppProcess;
+  let admin: Admin;
+  let db: Pool;
+
+  beforeAll(async () => {
+    proxy = await TcpProxy.start(run.databaseUrl);
+    app = await AppProcess.start('database-outage', { DATABASE_URL: proxy.urlFor(run.databaseUrl) });
+    admin = new Admin(app);
+    db = new Pool({ connectionString: run.databaseUrl, max: 2 });
+  });
+
+  afterAll(async () => {
+    await admin.close();
+    await app.stop();
+    await proxy.close();
+    await db.end();
+  });
+
+  it.each([
+    ['refused', (p: TcpProxy) => p.cut()],
+  ])('answers 503 fast while the link to Postgres is %s, recovers without a restart, and loses nothing it confirmed', async (how, breakLink) => {
+    const http = new Http(app.url, 24);
+    const pid = app.pid;
+    const outcomes: Outcome[] = [];
+    const requests: Array<[string, () => Promise<{ status: number; id?: string }>]> = [
+      ['create bot', async () => {
+        const res = await http.post('/v1/bots', admin.key, { name: 'outage' });
+        return { status: res.status, id: res.status === 201 ? res.body.id : undefined };
+      }],
+      ['list bots', async () => ({ status: (await http.get('/v1/bots', admin.key)).status })],
+      ['health', async () => ({ status: (await http.get('/health')).status })],
+    ];
+    let stopping = false;
+    const worker = async (w: number) => {
+      for (let i = w; !stopping; i++) {
+        const [kind, send] = requests[i % requests.length];
+        const startedAt = Date.now();
+        let result: { status: number | 'no answer'; id?: string };
+        try {
+          result = await send();
+        } catch {
+          result = { status: 'no answer' };
+        }
+        outcomes.push({ kind, startedAt, endedAt: Date.now(), ...result });
+        await sleep(20);
+      }
+    };
+    const workers = Promise.all(Array.from({ length: 12 }, (_, w) => worker(w)));
+
+    await sleep(2000);
+    const cutAt = Date.now();
+    breakLink(proxy);
+    await sleep(CUT_MS);
+    const health = await http.get('/health');
+    const restoredAt = Date.now();
+    proxy.restore();
+    let healthyAt = 0;
+    let writableAt = 0;
+    while ((!healthyAt || !writableAt) && Date.now() - restoredAt < 30_000) {
+      if (!healthyAt && (await http.get('/health')).status === 200) healthyAt = Date.now();
+      if (!writableAt && outcomes.some((o) => o.kind === 'create bot' && o.startedAt >= restoredAt && o.status === 201)) writableAt = outcomes.find((o) => o.kind === 'create bot' && o.startedAt >= restoredAt && o.status === 201)!.endedAt;
+      await sleep(25);
+    }
+    await sleep(2000);
+    stopping = true;
+    await workers;
+
+    expect(health.status).toBe(503);
+    expect(health.body.status).toMatchObject({ code: 503, type: 'service_unavailable' });
+
+    // Whatever the link does, no caller waits more than a few seconds for an answer.
+    const slowest = Math.max(...outcomes.map((o) => o.endedAt - o.startedAt));
+    expect(outcomes.filter((o) => o.endedAt - o.startedAt >= FAST_FAIL_MS).map(summary)).toEqual([]);
+    // Requests sent while the link was down, early enough to have been answered before it came back.
+    const during = outcomes.filter((o) => o.startedAt >= cutAt + 100 && o.startedAt <= restoredAt - FAST_FAIL_MS);
+    expect(during.length).toBeGreaterThan(20);
+    expect(during.filter((o) => o.status !== 503).map(summary)).toEqual([]);
+    // No request anywhere in the run may end in a 500 or a dropped connection: outages are 503.
+    expect(outcomes.filter((o) => o.status === 'no answer' || (o.status !== 503 && o.status >= 500))).toEqual([]);
+
+    expect(app.alive()).toBe(true);
+    expect(app.pid).toBe(pid);
+    expect(healthyAt).toBeGreaterThan(0);
+    expect(writableAt).toBeGreaterThan(0);
+
+    const confirmed = outcomes.filter((o) => o.status === 201).map((o) => o.id!);
+    const stored = await db.query<{ id: string }>('SELECT id FROM bots WHERE id = ANY($1)', [confirmed]);
+    expect(stored.rows.length).toBe(confirmed.length);
+
+    await http.close();
+    recordFigures(`database outage (${how})`, {
+      requests: outcomes.length,
+      duringCut: during.length,
+      slowestMs: slowest,
+      createdBots: confirmed.length,
+      missing: confirmed.length - stored.rows.length,
+      unexpected5xx: outcomes.filter((o) => o.status === 'no answer' || (o.status !== 503 && o.status >= 500)).length,
+      healthyAfterMs: healthyAt - restoredAt,
+      writableAfterMs: writableAt - restoredAt,
+    });
+  });
+});
+
+const summary = (o: Outcome) => `${o.kind}: ${o.status} after ${o.endedAt - o.startedAt} ms`;
