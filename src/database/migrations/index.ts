@@ -1,5 +1,6 @@
 import { BotsAndKeys1763700000000 } from './1763700000000-bots-and-keys';
 import { Connections1763700100000 } from './1763700100000-connections';
+import { Webhooks1763700200000 } from './1763700200000-webhooks';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests load the same set. */
-export const migrations = [BotsAndKeys1763700000000, Connections1763700100000];
+export const migrations = [BotsAndKeys1763700000000, Connections1763700100000, Webhooks1763700200000];
