@@ -4,11 +4,12 @@ import { Bot } from './bot.entity';
 import { UrlKey } from './url-key.entity';
 import { BotsController } from './bots.controller';
 import { BotsService } from './bots.service';
+import { UrlKeysService } from './url-keys.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Bot, UrlKey])],
   controllers: [BotsController],
-  providers: [BotsService],
-  exports: [BotsService, TypeOrmModule],
+  providers: [BotsService, UrlKeysService],
+  exports: [BotsService, UrlKeysService, TypeOrmModule],
 })
 export class BotsModule {}

@@ -12,6 +12,7 @@ import { generateSigningSecret } from '../common/signing';
 import { assertPublicUrl } from '../common/outbound/ssrf-guard';
 import { Bot } from './bot.entity';
 import { UrlKey } from './url-key.entity';
+import { UrlKeysService } from './url-keys.service';
 import type { BotDetailView, BotView, CreateBotDto, CreatedApiKeyView, CreatedBotView, UpdateBotDto } from './dto/bot.dto';
 
 @Injectable()
@@ -20,6 +21,7 @@ export class BotsService {
     @InjectRepository(Bot) private readonly bots: Repository<Bot>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly apiKeys: ApiKeysService,
+    private readonly urlKeys: UrlKeysService,
     private readonly secrets: SecretBox,
     @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
   ) {}
@@ -61,6 +63,7 @@ export class BotsService {
     const result = await this.bots.delete({ id });
     if (!result.affected) throw notFound(id);
     this.apiKeys.forgetBot(id);
+    this.urlKeys.forget(id);
   }
 
   async createApiKey(botId: string): Promise<CreatedApiKeyView> {
@@ -90,6 +93,7 @@ export class BotsService {
         [botId, this.secrets.seal(newUrlKeySecret())],
       );
     });
+    this.urlKeys.forget(botId);
   }
 
   private async find(id: string): Promise<Bot> {

@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { SecretBox } from '../common/secret-box';
+import { Sql } from '../database/sql';
+
+const TTL_MS = 5000;
+const MAX_ENTRIES = 10_000;
+
+export interface UrlKeyVersion {
+  version: number;
+  key: Buffer;
+  /** Epoch milliseconds after which URLs signed with this version answer 410; null while it is in use. */
+  retiresAt: number | null;
+}
+
+export interface BotUrlKeys {
+  /** The version new URLs are signed with: the newest. */
+  current: UrlKeyVersion;
+  versions: Map<number, UrlKeyVersion>;
+}
+
+/**
+ * A bot's URL keys, decrypted and kept in memory: issuing and verifying a URL read nothing from the
+ * database. Rotations and deletions through this instance drop the entry at once; other instances see
+ * them within TTL_MS (the receive path re-checks retirement in its own statement, so a rotated-out URL is
+ * refused everywhere at once). Unknown bots are cached too, so forged URLs cannot make every call a query.
+ */
+@Injectable()
+export class UrlKeysService {
+  private readonly entries = new Map<string, { keys: BotUrlKeys | null; expires: number }>();
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async forBot(botId: string): Promise<BotUrlKeys | null> {
+    const now = Date.now();
+    const cached = this.entries.get(botId);
+    if (cached && cached.expires > now) return cached.keys;
+    const rows = await this.sql.query<{ version: number; secret: string; retires_at: Date | null }>(
+      `SELECT version, secret, retires_at FROM url_keys WHERE bot_id = $1 ORDER BY version`,
+      [botId],
+      'url_keys_for_bot',
+    );
+    const keys = rows.length === 0 ? null : this.open(rows);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.set(botId, { keys, expires: now + TTL_MS });
+    return keys;
+  }
+
+  forget(botId: string): void {
+    this.entries.delete(botId);
+  }
+
+  private open(rows: { version: number; secret: string; retires_at: Date | null }[]): BotUrlKeys {
+    const versions = new Map<number, UrlKeyVersion>();
+    for (const row of rows) {
+      versions.set(row.version, {
+        version: row.version,
+        key: Buffer.from(this.secrets.open(row.secret), 'base64url'),
+        retiresAt: row.retires_at === null ? null : row.retires_at.getTime(),
+      });
+    }
+    return { current: versions.get(rows[rows.length - 1].version)!, versions };
+  }
+}
