@@ -16,6 +16,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResponsesModule } from './responses/responses.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -32,6 +33,7 @@ import { ResponsesModule } from './responses/responses.module';
     BotsModule,
     ResponsesModule,
     ConnectionsModule,
+    WebhooksModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ErrorFilter },

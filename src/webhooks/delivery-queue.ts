@@ -1,0 +1,105 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import PgBoss from 'pg-boss';
+import { webhooksConfig } from '../config/webhooks.config';
+import { Sql } from '../database/sql';
+import { Batcher } from './batcher';
+import { derivedUuid } from './uuid';
+
+const QUEUE = 'webhook-deliveries';
+const WORKERS = 4;
+const JOBS_PER_FETCH = 25;
+const POLLING_SECONDS = 2;
+
+export interface DeliveryAttempt {
+  invocationId: string;
+  /** 1 for the first attempt: with the invocation id it names the job, so scheduling twice is harmless. */
+  attempt: number;
+  /** Absent: as soon as a worker is free. */
+  at?: Date;
+}
+
+export type DeliveryJob = PgBoss.Job<{ invocationId: string }>;
+
+/**
+ * The background delivery queue: pg-boss in the same Postgres (schema `pgboss`), over the app's own
+ * connection pool so that the embedded database's few connections are shared rather than split. Jobs only
+ * name an invocation; its row says what is due. Workers here are woken at once when work is queued
+ * locally, and poll every POLLING_SECONDS for the rest.
+ */
+@Injectable()
+export class DeliveryQueue implements OnModuleDestroy {
+  private readonly logger = new Logger('DeliveryQueue');
+  private boss: PgBoss | null = null;
+  private readonly workers: string[] = [];
+  private readonly wakeTimers = new Set<NodeJS.Timeout>();
+  // Receiving answers as soon as the invocation is committed; first attempts are queued right after,
+  // many calls' jobs in one insert. A job lost to a crash in between is re-queued by the sweeper.
+  private readonly firstAttempts = new Batcher<string, void>((ids) => this.insertFirstAttempts(ids), { concurrency: 1, maxBatch: 500 });
+
+  constructor(
+    private readonly sql: Sql,
+    @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
+  ) {}
+
+  async start(handler: (jobs: DeliveryJob[]) => Promise<void>): Promise<void> {
+    const boss = new PgBoss({
+      db: { executeSql: (text: string, values: unknown[]) => this.sql.pool.query(text, values) },
+      schema: 'pgboss',
+      schedule: false,
+      pollingIntervalSeconds: POLLING_SECONDS,
+    });
+    boss.on('error', (error: Error) => this.logger.error(`delivery queue: ${error.message}`));
+    await boss.start();
+    // Retrying a job is for a worker that died mid-batch; failed deliveries are rescheduled by us.
+    await boss.createQueue(QUEUE, { name: QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 30, retryBackoff: true });
+    this.boss = boss;
+    for (let i = 0; i < WORKERS; i++) this.workers.push(await boss.work(QUEUE, { batchSize: JOBS_PER_FETCH }, handler));
+  }
+
+  /** Queues the first delivery of a committed invocation without holding up the caller's answer. */
+  enqueue(invocationId: string): void {
+    this.firstAttempts.submit(invocationId).catch((error: Error) => this.logger.warn(`queueing invocation ${invocationId} failed; the sweeper will retry: ${error.message}`));
+  }
+
+  async schedule(attempts: DeliveryAttempt[]): Promise<void> {
+    if (attempts.length === 0 || !this.boss) return;
+    await this.boss.insert(
+      attempts.map((a) => ({
+        id: derivedUuid(a.invocationId, a.attempt),
+        name: QUEUE,
+        data: { invocationId: a.invocationId },
+        startAfter: a.at?.toISOString(),
+        // A job outlives its delivery only when its worker died; then it should be retried soon.
+        expireInSeconds: Math.ceil(this.config.runtimeTimeoutMs / 1000) + 60,
+      })),
+    );
+    const soonest = Math.min(...attempts.map((a) => (a.at ? a.at.getTime() - Date.now() : 0)));
+    this.wake(soonest);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const timer of this.wakeTimers) clearTimeout(timer);
+    await this.firstAttempts.drain();
+    await this.boss?.stop({ graceful: true, close: false, timeout: this.config.runtimeTimeoutMs + 2000 });
+  }
+
+  private insertFirstAttempts(ids: string[]): Promise<void[]> {
+    return this.schedule(ids.map((invocationId) => ({ invocationId, attempt: 1 }))).then(() => new Array<void>(ids.length));
+  }
+
+  /** Workers poll every few seconds; work due sooner (a first attempt, a short retry) wakes them instead. */
+  private wake(inMs: number): void {
+    if (inMs >= POLLING_SECONDS * 1000) return;
+    const notify = () => {
+      for (const id of this.workers) this.boss?.notifyWorker(id);
+    };
+    if (inMs <= 0) return notify();
+    const timer = setTimeout(() => {
+      this.wakeTimers.delete(timer);
+      notify();
+    }, inMs);
+    timer.unref();
+    this.wakeTimers.add(timer);
+  }
+}

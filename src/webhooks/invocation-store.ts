@@ -1,0 +1,216 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../database/sql';
+import { Batcher } from './batcher';
+
+/** One call of an issued URL, verified and ready to be written. */
+export interface NewInvocation {
+  id: string;
+  webhookId: string;
+  botId: string;
+  keyVersion: number;
+  command: string;
+  userId: string | null;
+  chatId: string | null;
+  method: 'GET' | 'POST';
+  mode: 'sync' | 'async';
+  /** The §3.4 message. */
+  payload: string;
+  singleUse: boolean;
+  idempotencyKey: string | null;
+  receivedAt: Date;
+}
+
+export type Delivery = 'sync' | 'push' | 'pull';
+
+/** The first call made with an idempotency key, as far as it has got. */
+export interface EarlierCall {
+  id: string;
+  delivery: Delivery;
+  status: string;
+  replyStatus: number | null;
+  replyHeaders: Record<string, string> | null;
+  replyBody: string | null;
+}
+
+export type Recorded =
+  | { verdict: 'new'; delivery: Delivery; runtimeUrl: string | null; signingSecretSealed: string | null }
+  | { verdict: 'bot_gone' | 'key_retired' | 'revoked' | 'used' | 'busy' }
+  | { verdict: 'replay'; earlier: EarlierCall };
+
+/** How a sync call ended, and (when it carried an idempotency key) the answer to replay. */
+export interface SyncSettlement {
+  id: string;
+  status: 'answered' | 'failed';
+  httpStatus: number | null;
+  answer: string | null;
+  error: string | null;
+  finishedAt: Date;
+  reply: { status: number; headers: Record<string, string>; body: string } | null;
+}
+
+interface RecordRow {
+  verdict: 'new' | 'bot_gone' | 'key_retired' | 'revoked' | 'replay' | 'conflict';
+  delivery: Delivery;
+  runtime_url: string | null;
+  signing_secret: string | null;
+  earlier_id: string | null;
+  earlier_delivery: Delivery | null;
+  earlier_status: string | null;
+  reply_status: number | null;
+  reply_headers: Record<string, string> | null;
+  reply_body: string | null;
+}
+
+/**
+ * One statement per batch of calls, and so one round trip and one commit: it checks that the bot still
+ * exists, that the URL key has not been rotated out and the URL not revoked, looks the idempotency key
+ * up, and inserts the invocations that pass. The single-use and idempotency unique indexes settle races
+ * (ON CONFLICT DO NOTHING), including between calls in the same batch.
+ */
+const RECORD = `
+  WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::int[], $5::varchar[], $6::varchar[], $7::varchar[],
+                         $8::varchar[], $9::varchar[], $10::text[], $11::bool[], $12::varchar[], $13::timestamptz[])
+      WITH ORDINALITY AS t(id, webhook_id, bot_id, key_version, command, user_id, chat_id, method, mode, payload, single_use, idempotency_key, received_at, ord)
+  ),
+  checked AS (
+    SELECT i.*, b.runtime_url, b.signing_secret,
+      CASE
+        WHEN b.id IS NULL THEN 'bot_gone'
+        WHEN k.version IS NULL OR k.retires_at <= now() THEN 'key_retired'
+        WHEN EXISTS (SELECT 1 FROM revoked_webhooks r WHERE r.webhook_id = i.webhook_id AND (r.bot_id IS NULL OR r.bot_id = i.bot_id)) THEN 'revoked'
+        WHEN e.id IS NOT NULL THEN 'replay'
+        ELSE 'new'
+      END AS verdict,
+      CASE WHEN b.runtime_url IS NULL THEN 'pull' WHEN i.mode = 'sync' THEN 'sync' ELSE 'push' END AS delivery,
+      e.id AS earlier_id, e.delivery AS earlier_delivery, e.status AS earlier_status, e.reply_status, e.reply_headers, e.reply_body
+    FROM input i
+    LEFT JOIN bots b ON b.id = i.bot_id
+    LEFT JOIN url_keys k ON k.bot_id = i.bot_id AND k.version = i.key_version
+    LEFT JOIN invocations e ON e.webhook_id = i.webhook_id AND e.idempotency_key = i.idempotency_key AND e.received_at > now() - interval '24 hours'
+  ),
+  inserted AS (
+    INSERT INTO invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, delivery, status, payload, holds_single_use, idempotency_key, received_at, next_attempt_at)
+    SELECT id, webhook_id, bot_id, command, user_id, chat_id, method, delivery,
+           CASE delivery WHEN 'sync' THEN 'received' ELSE 'queued' END,
+           payload, single_use, idempotency_key, received_at,
+           CASE delivery WHEN 'push' THEN received_at END
+    FROM checked WHERE verdict = 'new'
+    ON CONFLICT DO NOTHING
+    RETURNING id
+  )
+  SELECT CASE WHEN c.verdict = 'new' AND n.id IS NULL THEN 'conflict' ELSE c.verdict END AS verdict,
+    c.delivery, c.runtime_url, CASE WHEN c.delivery = 'sync' THEN c.signing_secret END AS signing_secret,
+    c.earlier_id, c.earlier_delivery, c.earlier_status, c.reply_status, c.reply_headers, c.reply_body
+  FROM checked c LEFT JOIN inserted n ON n.id = c.id
+  ORDER BY c.ord`;
+
+/** A failed sync call gives back its single use and its idempotency key, so that the caller may retry. */
+const SETTLE_SYNC = `
+  UPDATE invocations AS i SET
+    status = u.status, http_status = u.http_status, answer = u.answer, error = u.error,
+    attempts = i.attempts + 1, finished_at = u.finished_at,
+    reply_status = u.reply_status, reply_headers = u.reply_headers, reply_body = u.reply_body,
+    idempotency_key = CASE WHEN u.status = 'failed' THEN NULL ELSE i.idempotency_key END,
+    holds_single_use = i.holds_single_use AND u.status <> 'failed'
+  FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::jsonb[], $9::text[])
+    AS u(id, status, http_status, answer, error, finished_at, reply_status, reply_headers, reply_body)
+  WHERE i.id = u.id`;
+
+const BATCHING = { concurrency: 4, maxBatch: 256 };
+
+@Injectable()
+export class InvocationStore {
+  private readonly recorder = new Batcher<NewInvocation, RecordRow>((calls) => this.recordBatch(calls), BATCHING);
+  private readonly settler = new Batcher<SyncSettlement, void>((settlements) => this.settleBatch(settlements), BATCHING);
+
+  constructor(private readonly sql: Sql) {}
+
+  /** Resolves once the invocation is committed, or says why it was not written. */
+  async record(call: NewInvocation, retried = false): Promise<Recorded> {
+    const row = await this.recorder.submit(call);
+    if (row.verdict === 'conflict') return this.resolveConflict(call, retried);
+    if (row.verdict === 'replay') return { verdict: 'replay', earlier: earlierCall(row) };
+    if (row.verdict === 'new') return { verdict: 'new', delivery: row.delivery, runtimeUrl: row.runtime_url, signingSecretSealed: row.signing_secret };
+    return { verdict: row.verdict };
+  }
+
+  settleSync(settlement: SyncSettlement): Promise<void> {
+    return this.settler.submit(settlement);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all([this.recorder.drain(), this.settler.drain()]);
+  }
+
+  /**
+   * The insert lost a race on a unique index: the URL's single use is taken, or another call with the
+   * same idempotency key committed first, or an expired key (older than 24 h) is still on an old
+   * invocation because the sweeper has not cleared it yet; then the key is freed and the call written again.
+   */
+  private async resolveConflict(call: NewInvocation, retried: boolean): Promise<Recorded> {
+    if (call.idempotencyKey !== null && !retried) {
+      const [earlier] = await this.sql.query<RecordRow & { fresh: boolean }>(
+        `SELECT id AS earlier_id, delivery AS earlier_delivery, status AS earlier_status, reply_status, reply_headers, reply_body,
+                received_at > now() - interval '24 hours' AS fresh
+           FROM invocations WHERE webhook_id = $1 AND idempotency_key = $2`,
+        [call.webhookId, call.idempotencyKey],
+      );
+      if (earlier?.fresh) return { verdict: 'replay', earlier: earlierCall(earlier) };
+      if (earlier) await this.sql.query(`UPDATE invocations SET idempotency_key = NULL WHERE id = $1`, [earlier.earlier_id]);
+      if (earlier || !call.singleUse) return this.record(call, true);
+    }
+    return { verdict: call.singleUse ? 'used' : 'busy' };
+  }
+
+  private async recordBatch(calls: NewInvocation[]): Promise<RecordRow[]> {
+    const columns: unknown[][] = Array.from({ length: 13 }, () => new Array(calls.length));
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i];
+      columns[0][i] = c.id;
+      columns[1][i] = c.webhookId;
+      columns[2][i] = c.botId;
+      columns[3][i] = c.keyVersion;
+      columns[4][i] = c.command;
+      columns[5][i] = c.userId;
+      columns[6][i] = c.chatId;
+      columns[7][i] = c.method;
+      columns[8][i] = c.mode;
+      columns[9][i] = c.payload;
+      columns[10][i] = c.singleUse;
+      columns[11][i] = c.idempotencyKey;
+      columns[12][i] = c.receivedAt;
+    }
+    return this.sql.query<RecordRow>(RECORD, columns, 'invocations_record');
+  }
+
+  private async settleBatch(settlements: SyncSettlement[]): Promise<void[]> {
+    await this.sql.query(
+      SETTLE_SYNC,
+      [
+        settlements.map((s) => s.id),
+        settlements.map((s) => s.status),
+        settlements.map((s) => s.httpStatus),
+        settlements.map((s) => s.answer),
+        settlements.map((s) => s.error),
+        settlements.map((s) => s.finishedAt),
+        settlements.map((s) => s.reply?.status ?? null),
+        settlements.map((s) => (s.reply ? JSON.stringify(s.reply.headers) : null)),
+        settlements.map((s) => s.reply?.body ?? null),
+      ],
+      'invocations_settle_sync',
+    );
+    return new Array<void>(settlements.length);
+  }
+}
+
+function earlierCall(row: RecordRow): EarlierCall {
+  return {
+    id: row.earlier_id!,
+    delivery: row.earlier_delivery!,
+    status: row.earlier_status!,
+    replyStatus: row.reply_status,
+    replyHeaders: row.reply_headers,
+    replyBody: row.reply_body,
+  };
+}

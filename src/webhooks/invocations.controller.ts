@@ -1,0 +1,35 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../auth/auth.decorator';
+import { CurrentPrincipal, Principal } from '../auth/principal';
+import { ParseUuidPipe } from '../common/ids';
+import { AcceptedView, InvocationPage, InvocationsQuery, InvocationView } from './dto/webhook.dto';
+import { InvocationsService } from './invocations.service';
+
+/** What calls of issued URLs became; a bot key sees its own bot's only. */
+@ApiTags('webhooks')
+@Authenticated()
+@Controller('v1/invocations')
+export class InvocationsController {
+  constructor(private readonly invocations: InvocationsService) {}
+
+  @Get()
+  @ApiOkResponse({ type: InvocationPage })
+  list(@CurrentPrincipal() principal: Principal, @Query() query: InvocationsQuery): Promise<InvocationPage> {
+    return this.invocations.list(principal, query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: InvocationView })
+  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUuidPipe) id: string): Promise<InvocationView> {
+    return this.invocations.get(principal, id);
+  }
+
+  @Post(':id/redeliver')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: AcceptedView })
+  async redeliver(@CurrentPrincipal() principal: Principal, @Param('id', ParseUuidPipe) id: string): Promise<AcceptedView> {
+    await this.invocations.redeliver(principal, id);
+    return { accepted: true };
+  }
+}

@@ -1,0 +1,139 @@
+import { AppError, FieldError } from '../common/errors';
+import { isObjectId } from '../common/ids';
+import { isHttpUrl } from '../common/validators';
+
+export const MAX_CONTENT_BYTES = 4096;
+export const MAX_PARAMS = 20;
+export const MAX_EXPIRES_IN = 31_536_000;
+
+export interface IssueRequest {
+  botId: string | undefined;
+  command: string;
+  userId: string | null;
+  chatId: string | null;
+  /** undefined when no content was given. */
+  content: unknown;
+  params: Record<string, string> | null;
+  redirect: string | null;
+  expiresIn: number | null;
+  singleUse: boolean;
+  mode: 'sync' | 'async';
+}
+
+/** Names the bots of older platforms use, accepted so that they port over unchanged. */
+const ALIASES = { user_id: 'userId', chat_id: 'chatId', redirect_to: 'redirect', options: 'content' } as const;
+type Aliased = (typeof ALIASES)[keyof typeof ALIASES];
+const ALIAS_OF = Object.fromEntries(Object.entries(ALIASES).map(([alias, name]) => [name, alias])) as Record<Aliased, string>;
+const FIELDS = new Set(['botId', 'command', 'userId', 'chatId', 'content', 'params', 'redirect', 'expiresIn', 'singleUse', 'mode', ...Object.keys(ALIASES)]);
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Checks a `POST /v1/webhooks` body by hand and lists every problem with its path. Issuing is pure CPU
+ * and meant to be cheap, so it does not go through class-validator. `null` counts as absent.
+ */
+export function parseIssueRequest(body: unknown): IssueRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AppError('bad_request', 'request body must be a JSON object');
+  const input = body as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  for (const name of Object.keys(input)) if (!FIELDS.has(name)) errors.push({ path: name, message: 'unknown field' });
+  for (const [alias, name] of Object.entries(ALIASES)) {
+    if (given(input[alias]) && given(input[name])) errors.push({ path: alias, message: `give ${name} or ${alias}, not both` });
+  }
+  // The path in an error is the name the caller used.
+  const pick = (name: Aliased): [string, unknown] => (given(input[ALIAS_OF[name]]) ? [ALIAS_OF[name], input[ALIAS_OF[name]]] : [name, input[name]]);
+
+  const request: IssueRequest = {
+    botId: undefined,
+    command: '',
+    userId: null,
+    chatId: null,
+    content: undefined,
+    params: null,
+    redirect: null,
+    expiresIn: null,
+    singleUse: false,
+    mode: 'sync',
+  };
+
+  if (given(input.botId)) {
+    if (typeof input.botId === 'string' && isObjectId(input.botId)) request.botId = input.botId;
+    else errors.push({ path: 'botId', message: 'botId must be 24 lowercase hex characters' });
+  }
+
+  if (typeof input.command === 'string' && input.command.length >= 1 && input.command.length <= 256) request.command = input.command;
+  else errors.push({ path: 'command', message: given(input.command) ? 'command must be a string of 1 to 256 characters' : 'command is required' });
+
+  const [userPath, userId] = pick('userId');
+  if (given(userId)) request.userId = readId(userPath, userId, errors);
+  const [chatPath, chatId] = pick('chatId');
+  if (given(chatId)) request.chatId = readId(chatPath, chatId, errors);
+
+  const [contentPath, content] = pick('content');
+  if (given(content)) {
+    const size = Buffer.byteLength(JSON.stringify(content));
+    if (size <= MAX_CONTENT_BYTES) request.content = content;
+    else errors.push({ path: contentPath, message: `${contentPath} must be at most ${MAX_CONTENT_BYTES} bytes as JSON, got ${size}` });
+  }
+
+  if (given(input.params)) request.params = readParams(input.params, errors);
+
+  const [redirectPath, redirect] = pick('redirect');
+  if (given(redirect)) {
+    if (isHttpUrl(redirect, 2048)) request.redirect = redirect as string;
+    else errors.push({ path: redirectPath, message: `${redirectPath} must be an http or https URL of at most 2048 characters` });
+  }
+
+  if (given(input.expiresIn)) {
+    const value = input.expiresIn;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_EXPIRES_IN) request.expiresIn = value;
+    else errors.push({ path: 'expiresIn', message: `expiresIn must be an integer number of seconds from 1 to ${MAX_EXPIRES_IN}` });
+  }
+
+  if (given(input.singleUse)) {
+    if (typeof input.singleUse === 'boolean') request.singleUse = input.singleUse;
+    else errors.push({ path: 'singleUse', message: 'singleUse must be a boolean' });
+  }
+
+  if (given(input.mode)) {
+    if (input.mode === 'sync' || input.mode === 'async') request.mode = input.mode;
+    else errors.push({ path: 'mode', message: 'mode must be "sync" or "async"' });
+  }
+
+  if (errors.length > 0) throw new AppError('bad_request', 'request validation failed', errors);
+  return request;
+}
+
+function given(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+/** User and chat ids arrive as strings or numbers (Telegram's are numbers) and are kept as strings. */
+function readId(path: string, value: unknown, errors: FieldError[]): string | null {
+  const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
+  if (text !== undefined && text.length <= 64) return text;
+  errors.push({ path, message: `${path} must be a string or a number of at most 64 characters` });
+  return null;
+}
+
+function readParams(value: unknown, errors: FieldError[]): Record<string, string> | null {
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    errors.push({ path: 'params', message: 'params must be an object of strings' });
+    return null;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  let ok = true;
+  if (entries.length > MAX_PARAMS) {
+    errors.push({ path: 'params', message: `params must have at most ${MAX_PARAMS} entries, got ${entries.length}` });
+    ok = false;
+  }
+  for (const [name, item] of entries) {
+    if (name === '' || LONE_SURROGATE.test(name)) {
+      errors.push({ path: `params.${name}`, message: 'parameter names must be non-empty Unicode text' });
+      ok = false;
+    } else if (typeof item !== 'string' || LONE_SURROGATE.test(item)) {
+      errors.push({ path: `params.${name}`, message: `params.${name} must be a string` });
+      ok = false;
+    }
+  }
+  return ok && entries.length > 0 ? (value as Record<string, string>) : null;
+}

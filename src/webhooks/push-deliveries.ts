@@ -1,0 +1,119 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { webhooksConfig } from '../config/webhooks.config';
+import { Sql } from '../database/sql';
+import { DeliveryAttempt, DeliveryJob, DeliveryQueue } from './delivery-queue';
+import { RuntimeClient } from './runtime-client';
+import { UpdateSignal } from './update-signal';
+
+interface DueRow {
+  id: string;
+  bot_id: string;
+  payload: string;
+  attempts: number;
+  retry_step: number;
+  runtime_url: string | null;
+  signing_secret: string;
+}
+
+interface Settlement {
+  id: string;
+  delivery: 'push' | 'pull';
+  status: 'queued' | 'delivered' | 'failed';
+  attempted: number;
+  httpStatus: number | null;
+  answer: string | null;
+  error: string | null;
+  retryStep: number;
+  nextAttemptAt: Date | null;
+  finishedAt: Date | null;
+}
+
+const SETTLE = `
+  UPDATE invocations AS i SET
+    delivery = u.delivery, status = u.status, attempts = i.attempts + u.attempted,
+    http_status = CASE WHEN u.attempted > 0 THEN u.http_status ELSE i.http_status END,
+    answer = u.answer, error = u.error, retry_step = u.retry_step, next_attempt_at = u.next_attempt_at, finished_at = u.finished_at
+  FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::int[], $5::int[], $6::text[], $7::text[], $8::int[], $9::timestamptz[], $10::timestamptz[])
+    AS u(id, delivery, status, attempted, http_status, answer, error, retry_step, next_attempt_at, finished_at)
+  WHERE i.id = u.id AND i.status = 'queued'`;
+
+/**
+ * Async deliveries: each attempt posts the stored §3.4 message to the runtime; a failure is retried after
+ * the next RETRY_SCHEDULE delay (±20% jitter, so retries of a burst do not arrive together) until the
+ * schedule runs out and the invocation is `failed`. Delivery is at least once: the runtime drops repeats
+ * by `webhook-id`.
+ */
+@Injectable()
+export class PushDeliveries implements OnModuleInit {
+  constructor(
+    private readonly sql: Sql,
+    private readonly queue: DeliveryQueue,
+    private readonly runtime: RuntimeClient,
+    private readonly updates: UpdateSignal,
+    @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
+  ) {}
+
+  /** Before any bootstrap hook, so that the sweeper's first run at start can already queue jobs. */
+  onModuleInit(): Promise<void> {
+    return this.queue.start((jobs) => this.deliver(jobs));
+  }
+
+  async deliver(jobs: DeliveryJob[]): Promise<void> {
+    const ids = [...new Set(jobs.map((job) => job.data.invocationId))];
+    // Only what is still waiting: a repeated job for an attempt already made finds nothing to do.
+    const due = await this.sql.query<DueRow>(
+      `SELECT i.id, i.bot_id, i.payload, i.attempts, i.retry_step, b.runtime_url, b.signing_secret
+         FROM invocations i JOIN bots b ON b.id = i.bot_id
+        WHERE i.id = ANY($1::uuid[]) AND i.status = 'queued' AND i.delivery = 'push'`,
+      [ids],
+      'push_deliveries_due',
+    );
+    const settlements = await Promise.all(due.map((row) => this.attempt(row)));
+    const retries: DeliveryAttempt[] = [];
+    for (let i = 0; i < due.length; i++) {
+      const s = settlements[i];
+      if (s.status === 'queued' && s.delivery === 'push') retries.push({ invocationId: s.id, attempt: due[i].attempts + 2, at: s.nextAttemptAt! });
+    }
+    // The next attempt is queued before the row says it is due, so a crash in between cannot lose it.
+    await this.queue.schedule(retries);
+    await this.settle(settlements);
+    for (let i = 0; i < due.length; i++) if (settlements[i].delivery === 'pull') this.updates.notify(due[i].bot_id);
+  }
+
+  private async attempt(row: DueRow): Promise<Settlement> {
+    const base = { id: row.id, delivery: 'push' as const, answer: null, retryStep: row.retry_step, nextAttemptAt: null, finishedAt: null };
+    // The bot lost its runtime since the call arrived: the invocation waits in its update queue instead.
+    if (row.runtime_url === null) return { ...base, delivery: 'pull', status: 'queued', attempted: 0, httpStatus: null, error: null };
+    const outcome = await this.runtime.deliver({ botId: row.bot_id, runtimeUrl: row.runtime_url, signingSecretSealed: row.signing_secret }, row.id, row.payload);
+    if (outcome.ok) {
+      return { ...base, status: 'delivered', attempted: 1, httpStatus: outcome.httpStatus, answer: outcome.messages.at(-1) ?? null, error: null, finishedAt: new Date() };
+    }
+    const schedule = this.config.retryScheduleSeconds;
+    if (row.retry_step >= schedule.length) {
+      return { ...base, status: 'failed', attempted: 1, httpStatus: outcome.httpStatus, error: outcome.error, finishedAt: new Date() };
+    }
+    const delayMs = schedule[row.retry_step] * 1000 * (0.8 + 0.4 * Math.random());
+    return { ...base, status: 'queued', attempted: 1, httpStatus: outcome.httpStatus, error: outcome.error, retryStep: row.retry_step + 1, nextAttemptAt: new Date(Date.now() + delayMs) };
+  }
+
+  private async settle(settlements: Settlement[]): Promise<void> {
+    if (settlements.length === 0) return;
+    await this.sql.query(
+      SETTLE,
+      [
+        settlements.map((s) => s.id),
+        settlements.map((s) => s.delivery),
+        settlements.map((s) => s.status),
+        settlements.map((s) => s.attempted),
+        settlements.map((s) => s.httpStatus),
+        settlements.map((s) => s.answer),
+        settlements.map((s) => s.error),
+        settlements.map((s) => s.retryStep),
+        settlements.map((s) => s.nextAttemptAt),
+        settlements.map((s) => s.finishedAt),
+      ],
+      'push_deliveries_settle',
+    );
+  }
+}

@@ -1,0 +1,194 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { Request, Response } from 'express';
+import { appConfig } from '../config/app.config';
+import { UrlKeysService } from '../bots/url-keys.service';
+import { AppError } from '../common/errors';
+import { Sql } from '../database/sql';
+import { MetricsService } from '../metrics/metrics.service';
+import { callParams, clientIp, forwardableHeaders, idempotencyKey, readBody, splitUrl } from './client-request';
+import { DeliveryQueue } from './delivery-queue';
+import { EarlierCall, InvocationStore } from './invocation-store';
+import { RateLimits } from './rate-limits';
+import { RuntimeClient } from './runtime-client';
+import { runtimeMessage } from './runtime-message';
+import type { RuntimeOutcome } from './runtime-reply';
+import { UpdateSignal } from './update-signal';
+import { uuidv7 } from './uuid';
+import { openWebhookToken, readWebhookToken, WEBHOOK_PATH } from './webhook-url';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+/** Outcomes whose duration is worth a histogram: calls that became invocations. */
+const TIMED = new Set(['answered', 'failed', 'accepted']);
+
+/**
+ * A call of an issued URL (contract §3.2), top to bottom: parse → verify → persist → deliver → answer.
+ * Everything it reads on every call is in memory except one statement, which both checks what only the
+ * database knows (bot deleted, URL revoked or used, key rotated out, idempotency key seen) and commits
+ * the invocation, batched with concurrent calls. Nothing is answered 2xx/3xx before that commit.
+ */
+@Injectable()
+export class ReceiveService {
+  constructor(
+    private readonly urlKeys: UrlKeysService,
+    private readonly limits: RateLimits,
+    private readonly store: InvocationStore,
+    private readonly runtime: RuntimeClient,
+    private readonly queue: DeliveryQueue,
+    private readonly updates: UpdateSignal,
+    private readonly metrics: MetricsService,
+    private readonly sql: Sql,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+  ) {}
+
+  async receive(req: Request, res: Response): Promise<void> {
+    const started = performance.now();
+    const receivedAt = new Date();
+    let outcome = 'refused';
+    try {
+      // Parse: the IP limit comes first, so a flood of forged URLs costs no HMAC and no database.
+      const method = req.method;
+      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed();
+      const ip = clientIp(req);
+      const limited = !this.limits.exempt(ip);
+      if (limited) await this.limits.takeForIp(ip);
+      const { path, rawQuery } = splitUrl(req.originalUrl);
+      const token = readWebhookToken(path.slice(WEBHOOK_PATH.length));
+      if (!token) throw badSignature();
+
+      // Verify, against the bot's URL keys held in memory; the comparison is constant-time.
+      const keys = await this.urlKeys.forBot(token.botId);
+      if (!keys) throw (await this.wasDeleted(token.botId)) ? botGone(token.botId) : badSignature();
+      const key = keys.versions.get(token.keyVersion);
+      const claims = key === undefined ? null : openWebhookToken(token, rawQuery, key.key);
+      if (key === undefined || claims === null) throw badSignature();
+      if (claims.expiresAt !== null && claims.expiresAt * 1000 <= receivedAt.getTime()) {
+        throw new AppError('gone', `this URL expired at ${new Date(claims.expiresAt * 1000).toISOString()}`);
+      }
+      if (key.retiresAt !== null && key.retiresAt <= receivedAt.getTime()) throw rotatedOut();
+      if (limited) await this.limits.takeForWebhook(claims.webhookId);
+      const idempotency = idempotencyKey(req.headers);
+
+      // Persist: one statement, committed before anything is answered.
+      const id = uuidv7(receivedAt.getTime());
+      const payload = runtimeMessage({
+        invocationId: id,
+        claims,
+        url: this.app.publicUrl + req.originalUrl,
+        method,
+        params: callParams(rawQuery, claims.params),
+        headers: forwardableHeaders(req.headers),
+        ip,
+        body: readBody(req.body),
+        receivedAt,
+      });
+      const recorded = await this.store.record({
+        id,
+        webhookId: claims.webhookId,
+        botId: claims.botId,
+        keyVersion: claims.keyVersion,
+        command: claims.command,
+        userId: claims.userId,
+        chatId: claims.chatId,
+        method,
+        mode: claims.mode,
+        payload,
+        singleUse: claims.singleUse,
+        idempotencyKey: idempotency,
+        receivedAt,
+      });
+      switch (recorded.verdict) {
+        case 'bot_gone':
+          throw botGone(claims.botId);
+        case 'key_retired':
+          throw rotatedOut();
+        case 'revoked':
+          throw new AppError('gone', 'this URL has been revoked');
+        case 'used':
+          throw new AppError('gone', 'this single-use URL has already been used');
+        case 'busy':
+          throw stillAnswering();
+        case 'replay':
+          outcome = 'replayed';
+          return send(res, replayOf(recorded.earlier), true);
+      }
+
+      // Deliver: in the background (the runtime's retry queue, or the bot's update queue for pull mode) ...
+      if (recorded.delivery !== 'sync') {
+        if (recorded.delivery === 'push') this.queue.enqueue(id);
+        else this.updates.notify(claims.botId);
+        outcome = 'accepted';
+        return send(res, accepted(id), false);
+      }
+      // ... or now, the runtime's reply deciding the answer.
+      const delivered = await this.runtime.deliver({ botId: claims.botId, runtimeUrl: recorded.runtimeUrl!, signingSecretSealed: recorded.signingSecretSealed! }, id, payload);
+      if (!delivered.ok) {
+        outcome = 'failed';
+        await this.store.settleSync({ id, status: 'failed', httpStatus: delivered.httpStatus, answer: null, error: delivered.error, finishedAt: new Date(), reply: null });
+        throw new AppError('service_unavailable', `the bot runtime failed: ${delivered.error}`);
+      }
+      const answer = answerOf(delivered, claims.redirect);
+      await this.store.settleSync({
+        id,
+        status: 'answered',
+        httpStatus: delivered.httpStatus,
+        answer: delivered.messages.at(-1) ?? null,
+        error: null,
+        finishedAt: new Date(),
+        reply: idempotency === null ? null : answer,
+      });
+
+      // Answer.
+      outcome = 'answered';
+      send(res, answer, false);
+    } catch (error) {
+      if (outcome === 'refused') outcome = error instanceof AppError ? `refused_${error.status}` : 'error';
+      throw error;
+    } finally {
+      this.metrics.invocations.inc({ outcome });
+      if (TIMED.has(outcome)) this.metrics.invocationDuration.observe({ mode: outcome === 'answered' || outcome === 'failed' ? 'sync' : 'async' }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async wasDeleted(botId: string): Promise<boolean> {
+    const rows = await this.sql.query(`SELECT 1 FROM deleted_bots WHERE id = $1`, [botId], 'deleted_bots_find');
+    return rows.length > 0;
+  }
+}
+
+function answerOf(outcome: Extract<RuntimeOutcome, { ok: true }>, redirect: string | null): Answer {
+  if (outcome.response) return outcome.response;
+  if (redirect !== null) return { status: 302, headers: { location: redirect }, body: '' };
+  return { status: 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ answer: outcome.messages.at(-1) ?? null, messages: outcome.messages }) };
+}
+
+function accepted(invocationId: string): Answer {
+  return { status: 202, headers: { 'content-type': JSON_TYPE }, body: `{"accepted":true,"invocationId":"${invocationId}"}` };
+}
+
+/** The first call's answer again; a sync call still waiting for its runtime has none yet. */
+function replayOf(earlier: EarlierCall): Answer {
+  if (earlier.delivery !== 'sync') return accepted(earlier.id);
+  if (earlier.replyStatus === null) throw stillAnswering();
+  return { status: earlier.replyStatus, headers: earlier.replyHeaders ?? {}, body: earlier.replyBody ?? '' };
+}
+
+function send(res: Response, answer: Answer, replayed: boolean): void {
+  res.statusCode = answer.status;
+  for (const name in answer.headers) res.setHeader(name, answer.headers[name]);
+  if (replayed) res.setHeader('idempotent-replayed', 'true');
+  res.end(answer.body);
+}
+
+const badSignature = (): AppError => new AppError('forbidden', 'invalid webhook URL signature');
+const botGone = (botId: string): AppError => new AppError('not_found', `bot ${botId} not found`);
+const rotatedOut = (): AppError => new AppError('gone', "this URL was signed with a URL key that has been rotated out");
+const methodNotAllowed = (): AppError => new AppError('method_not_allowed', 'issued webhook URLs accept only GET and POST', undefined, { allow: 'GET, POST' });
+const stillAnswering = (): AppError =>
+  new AppError('conflict', 'a call with this idempotency key is still being answered; retry shortly', undefined, { 'retry-after': '1' });

@@ -1,0 +1,73 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { webhooksConfig } from '../config/webhooks.config';
+import { Sql } from '../database/sql';
+import { MetricsService } from '../metrics/metrics.service';
+import { DeliveryQueue } from './delivery-queue';
+
+const EVERY_MS = 30_000;
+const BATCH = 1000;
+
+/**
+ * Housekeeping that every instance runs at start and then every EVERY_MS; each step is harmless when
+ * another instance does it too.
+ * - Async invocations overdue for their next attempt (their job was lost to a crash between the commit
+ *   and the queueing, or between a failed attempt and its reschedule) are queued again.
+ * - Idempotency keys older than 24 h are released.
+ * - The queue-depth gauge is refreshed.
+ */
+@Injectable()
+export class Sweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Sweeper');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly queue: DeliveryQueue,
+    private readonly metrics: MetricsService,
+    @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.tick();
+    this.timer = setInterval(() => this.tick(), EVERY_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    this.running = this.sweep()
+      .catch((error: Error) => this.logger.warn(`sweep failed: ${error.message}`))
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  async sweep(): Promise<void> {
+    // An attempt in progress may hold its row for the whole runtime timeout; only later is it overdue.
+    const graceSeconds = Math.ceil(this.config.runtimeTimeoutMs / 1000) + 60;
+    const overdue = await this.sql.query<{ id: string; attempts: number }>(
+      `SELECT id, attempts FROM invocations
+        WHERE delivery = 'push' AND status = 'queued' AND next_attempt_at < now() - $1::int * interval '1 second'
+        ORDER BY next_attempt_at LIMIT ${BATCH}`,
+      [graceSeconds],
+    );
+    await this.queue.schedule(overdue.map((row) => ({ invocationId: row.id, attempt: row.attempts + 1 })));
+    if (overdue.length > 0) this.logger.warn(`queued ${overdue.length} overdue async deliveries again`);
+
+    await this.sql.query(`UPDATE invocations SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND received_at < now() - interval '24 hours'`);
+
+    const depths = await this.sql.query<{ delivery: string; waiting: number }>(
+      `SELECT delivery, count(*)::int AS waiting FROM invocations WHERE status = 'queued' AND delivery IN ('push', 'pull') GROUP BY delivery`,
+    );
+    const waiting = new Map(depths.map((row) => [row.delivery, row.waiting]));
+    this.metrics.queueDepth.set({ queue: 'retry' }, waiting.get('push') ?? 0);
+    this.metrics.queueDepth.set({ queue: 'pull' }, waiting.get('pull') ?? 0);
+  }
+}

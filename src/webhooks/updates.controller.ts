@@ -1,0 +1,25 @@
+import { Controller, Get, Header, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Authenticated } from '../auth/auth.decorator';
+import { botIdFor, CurrentPrincipal, Principal } from '../auth/principal';
+import { UpdatesQuery, UpdateView } from './dto/webhook.dto';
+import { UpdatesService } from './updates.service';
+
+/** Pull mode: a bot without a runtime URL fetches its calls like Telegram's getUpdates. */
+@ApiTags('webhooks')
+@Authenticated()
+@Controller('v1/updates')
+export class UpdatesController {
+  constructor(private readonly updates: UpdatesService) {}
+
+  @Get()
+  @Header('content-type', 'application/json; charset=utf-8')
+  @ApiOkResponse({ type: [UpdateView] })
+  poll(@CurrentPrincipal() principal: Principal, @Query() query: UpdatesQuery, @Res({ passthrough: true }) res: Response): Promise<string> {
+    // A long poll whose caller has gone away stops waiting.
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    return this.updates.poll(botIdFor(principal, query.botId), { offset: query.offset, limit: query.limit ?? 100, timeoutSeconds: query.timeout ?? 0 }, abort.signal);
+  }
+}

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../database/sql';
+import { UpdateSignal } from './update-signal';
+
+const RECHECK_MS = 1000;
+
+export interface UpdatesRequest {
+  offset: number | undefined;
+  limit: number;
+  timeoutSeconds: number;
+}
+
+/**
+ * Stamps update ids on the bot's waiting invocations the first time they are handed out, never when they
+ * arrive: a call committed late gets an id after everything already handed out, so confirming an offset
+ * can never confirm an update the bot has not seen. Returns, oldest first, those still unconfirmed.
+ */
+const TAKE = `
+  WITH fresh AS (
+    SELECT id FROM invocations
+     WHERE bot_id = $1::varchar AND delivery = 'pull' AND status = 'queued' AND update_id IS NULL
+     ORDER BY id
+     LIMIT $3
+     FOR UPDATE SKIP LOCKED
+  ), numbered AS (
+    SELECT id, nextval('invocation_update_ids') AS update_id FROM (SELECT id FROM fresh ORDER BY id) ordered
+  ), stamped AS (
+    UPDATE invocations i SET update_id = n.update_id FROM numbered n WHERE i.id = n.id RETURNING i.update_id, i.payload
+  )
+  SELECT update_id, payload FROM (
+    SELECT update_id, payload FROM invocations
+     WHERE bot_id = $1::varchar AND delivery = 'pull' AND status = 'queued' AND update_id >= $2::bigint
+    UNION ALL
+    SELECT update_id, payload FROM stamped
+  ) waiting
+  ORDER BY update_id
+  LIMIT $3`;
+
+/** Pull mode (contract §3.5): Telegram getUpdates over the bot's queue of invocations. */
+@Injectable()
+export class UpdatesService {
+  constructor(
+    private readonly sql: Sql,
+    private readonly signal: UpdateSignal,
+  ) {}
+
+  /** The JSON answer, built around the stored messages rather than parsing and re-serializing them. */
+  async poll(botId: string, request: UpdatesRequest, abort: AbortSignal): Promise<string> {
+    if (request.offset !== undefined) {
+      await this.sql.query(
+        `UPDATE invocations SET status = 'delivered', attempts = attempts + 1, finished_at = now()
+          WHERE bot_id = $1 AND delivery = 'pull' AND status = 'queued' AND update_id < $2::bigint`,
+        [botId, request.offset],
+        'updates_confirm',
+      );
+    }
+    const deadline = Date.now() + request.timeoutSeconds * 1000;
+    for (;;) {
+      const rows = await this.sql.query<{ update_id: string; payload: string }>(TAKE, [botId, request.offset ?? 0, request.limit], 'updates_take');
+      const left = deadline - Date.now();
+      if (rows.length > 0 || left <= 0 || abort.aborted || this.signal.stopped) {
+        return `[${rows.map((row) => `{"updateId":${row.update_id},"invocation":${row.payload}}`).join(',')}]`;
+      }
+      await this.signal.wait(botId, Math.min(RECHECK_MS, left), abort);
+    }
+  }
+}
