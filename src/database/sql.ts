@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
@@ -8,15 +8,24 @@ import { DataSource } from 'typeorm';
  * statements are prepared once per connection and reused.
  */
 @Injectable()
-export class Sql {
+export class Sql implements OnModuleInit {
+  // The embedded database (PGlite) serves every socket connection from one session, so a statement one
+  // connection prepared is "already exists" to the next: there, statements go unnamed.
+  private namedStatements = true;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async onModuleInit(): Promise<void> {
+    const [{ version }] = await this.query<{ version: string }>('SELECT version()');
+    this.namedStatements = !version.includes('PGlite');
+  }
 
   get pool(): Pool {
     return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
   async query<T extends QueryResultRow = QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<T[]> {
-    const result = await this.pool.query<T>(name ? { name, text, values } : { text, values });
+    const result = await this.pool.query<T>(name && this.namedStatements ? { name, text, values } : { text, values });
     return result.rows;
   }
 
