@@ -67,4 +67,127 @@ describe('webhooks: calling an issued URL (sync)', () => {
     expect(row).toMatchObject({ status: 'answered', http_status: 200, answer: 'It was orange.', attempts: 1, method: 'GET', user_id: '123', command: '/onWebhook' });
     expect(new Date(delivery.body.receivedAt).getTime()).toBe(row.received_at.getTime());
   });
+
+  it('delivers a POST body of any type as raw text, with appended params and the issued content kept apart', async () => {
+    runtime.onDelivery = () => ({ body: { messages: ['paid'] } });
+    const issued = await issue({ command: '/onPayment', content: 'Did you see the cat?' });
+    const res = await t.http.post(`${pathOf(issued.url)}?status=paid`).set('content-type', 'application/x-www-form-urlencoded').send('amount=49&currency=EUR');
+    expect(res.status).toBe(200);
+    const [delivery] = await runtime.received(1);
+    expect(delivery.body).toMatchObject({
+      content: 'amount=49&currency=EUR',
+      issuedContent: 'Did you see the cat?',
+      userId: null,
+      options: { method: 'POST', params: { status: 'paid' }, body: 'amount=49&currency=EUR', headers: expect.objectContaining({ 'content-type': 'application/x-www-form-urlencoded' }) },
+    });
+    const json = await t.http.post(pathOf(issued.url)).set('content-type', 'application/json').send('{"not": "parsed", "spacing":  kept');
+    expect(json.status).toBe(200);
+    const [, second] = await runtime.received(2);
+    expect(second.body.content).toBe('{"not": "parsed", "spacing":  kept');
+  });
+
+  it('passes a body that is not UTF-8 on in base64, flagged in options.bodyEncoding', async () => {
+    const issued = await issue({ command: '/onUpload' });
+    const bytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46]);
+    const res = await t.http.post(pathOf(issued.url)).set('content-type', 'image/jpeg').send(bytes);
+    expect(res.status).toBe(200);
+    const [delivery] = await runtime.received(1);
+    expect(delivery.body.content).toBe(bytes.toString('base64'));
+    expect(delivery.body.options).toMatchObject({ body: bytes.toString('base64'), bodyEncoding: 'base64' });
+    const text = await t.http.post(pathOf(issued.url)).set('content-type', 'text/plain').send('naïve ✓');
+    expect(text.status).toBe(200);
+    const [, second] = await runtime.received(2);
+    expect(second.body.content).toBe('naïve ✓');
+    expect(second.body.options).not.toHaveProperty('bodyEncoding');
+  });
+
+  it('gives "" as content when there is neither a body nor issued content', async () => {
+    const issued = await issue({ command: '/ping', chatId: -100123 });
+    expect((await t.http.get(pathOf(issued.url))).status).toBe(200);
+    const [delivery] = await runtime.received(1);
+    expect(delivery.body).toMatchObject({ content: '', issuedContent: null, chatId: '-100123', options: { params: {} } });
+  });
+
+  it("answers with the runtime's response override: status, allowed headers, string or JSON body", async () => {
+    runtime.onDelivery = (d) =>
+      d.body.command === '/json'
+        ? { body: { messages: ['x'], response: { status: 201, headers: { 'X-Order': 'A-1', 'set-cookie': 'a=b', 'cache-control': 'no-store' }, body: { ok: true } } } }
+        : { body: { response: { status: 418, headers: { 'content-type': 'text/html' }, body: '<p>teapot</p>' } } };
+    const json = await t.http.get(pathOf((await issue({ command: '/json' })).url));
+    expect(json.status).toBe(201);
+    expect(json.body).toEqual({ ok: true });
+    expect(json.headers['x-order']).toBe('A-1');
+    expect(json.headers['cache-control']).toBe('no-store');
+    expect(json.headers['set-cookie']).toBeUndefined();
+    expect(json.headers['content-type']).toMatch(/^application\/json/);
+    const html = await t.http.get(pathOf((await issue({ command: '/html', redirect: 'https://example.com/cat.jpg' })).url));
+    expect(html.status).toBe(418);
+    expect(html.text).toBe('<p>teapot</p>');
+    expect(html.headers['content-type']).toBe('text/html');
+  });
+
+  it('redirects a browser to the issued redirect after a successful run', async () => {
+    runtime.onDelivery = () => ({ body: { messages: ['seen'] } });
+    const issued = await issue({ command: '/onWebhook', content: 'Did you see the cat?', redirect: 'https://example.com/cat.jpg?size=big' });
+    const res = await t.http.get(pathOf(issued.url)).redirects(0);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('https://example.com/cat.jpg?size=big');
+    const [delivery] = await runtime.received(1);
+    expect((await invocation(delivery.body.invocationId)).status).toBe('answered');
+  });
+
+  it.each([
+    ['a 500', () => ({ status: 500, body: { messages: ['no'] } }), 'Request failed with status code 500'],
+    ['an error in the reply', () => ({ body: { error: 'command not found' } }), 'the runtime reported an error: command not found'],
+    ['invalid JSON', () => ({ body: '{"messages": [' }), 'the runtime replied with invalid JSON'],
+    ['a timeout', () => 'hang' as const, 'timeout of 500ms exceeded'],
+  ])('answers 503 and keeps a failed invocation when the runtime gives %s', async (_kind, reply, reason) => {
+    runtime.onDelivery = reply;
+    const issued = await issue({ command: '/fails', redirect: 'https://example.com/' });
+    const res = await t.http.get(pathOf(issued.url)).redirects(0);
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ timestamp: expect.any(String), status: { code: 503, type: 'service_unavailable', message: `the bot runtime failed: ${reason}` } });
+    const [delivery] = await runtime.received(1);
+    expect(await invocation(delivery.body.invocationId)).toMatchObject({ status: 'failed', error: reason, finished_at: expect.any(Date) });
+  });
+
+  it('answers 503 when the runtime cannot be reached', async () => {
+    const gone = await FakeRuntime.start();
+    const url = gone.url;
+    await gone.close();
+    const lonely = await t.createBot({ runtimeUrl: url });
+    const issued = await issue({ command: '/unreachable' }, lonely.apiKey);
+    const res = await t.http.get(pathOf(issued.url));
+    expect(res.status).toBe(503);
+    expect(res.body.status.message).toMatch(/^the bot runtime failed: /);
+    const { rows } = await t.db.query('SELECT status, error FROM invocations WHERE bot_id = $1', [lonely.id]);
+    expect(rows).toEqual([{ status: 'failed', error: expect.stringMatching(/ECONNREFUSED|connect/) }]);
+  });
+
+  it('refuses with 403 every single-character change to the signed part of a URL', async () => {
+    const issued = await issue({ command: '/onPayment', userId: 7, content: { plan: 'pro' }, params: { order: 'A1' }, redirect: 'https://example.com/', expiresIn: 3600, singleUse: true, mode: 'async' });
+    const signed = issued.url.slice(issued.url.indexOf('/w/') + 3);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
+    const variants = [...signed].map((c, i) => {
+      const other = alphabet[(alphabet.indexOf(c) + 1 + (i % 7)) % alphabet.length] ?? 'A';
+      return `/w/${signed.slice(0, i)}${other === c ? 'Z' : other}${signed.slice(i + 1)}`;
+    });
+    const statuses: number[] = new Array(variants.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (next < variants.length) {
+          const i = next++;
+          statuses[i] = (await t.http.get(variants[i])).status;
+        }
+      }),
+    );
+    const wrong = variants.map((v, i) => [v, statuses[i]]).filter(([, status]) => status !== 403);
+    expect(wrong).toEqual([]);
+    expect(runtime.deliveries).toHaveLength(0);
+    expect((await t.db.query('SELECT count(*)::int AS n FROM invocations WHERE webhook_id = $1', [issued.webhookId])).rows[0].n).toBe(0);
+    // The untouched URL still works, once (it is single-use).
+    expect((await t.http.get(pathOf(issued.url))).status).toBe(202);
+    expect((await t.http.get(pathOf(issued.url))).status).toBe(410);
+  });
 });
