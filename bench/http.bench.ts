@@ -8,7 +8,8 @@
  * Two identical passes: the second repeats the first in the opposite order, and bothooks' RSS after each
  * shows whether it keeps growing. Exits 1 on any error, unexpected status, uncommitted answer or missed
  * target. Settings: BENCH_CONNECTIONS (32), BENCH_DURATION (seconds per run, 5), BENCH_ROUNDS (runs per
- * side per pass, 2), BENCH_LOG (where bothooks' log goes, /dev/null).
+ * side per pass, 2), BENCH_LOG (where bothooks' log goes, /dev/null), BENCH_CPU_PROF (a folder: profile
+ * bothooks with node --cpu-prof and leave the .cpuprofile there).
  */
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
@@ -26,6 +27,7 @@ const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 32);
 const DURATION_SECONDS = positiveInt('BENCH_DURATION', 5);
 const ROUNDS = positiveInt('BENCH_ROUNDS', 2);
 const LOG_PATH = process.env.BENCH_LOG ?? '/dev/null';
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const WARMUP_SECONDS = 1;
 const PASSES = 2;
 
@@ -73,7 +75,7 @@ class Bench {
 
   async run(side: Side, scenario: Scenario, seconds: number, pass: number | null): Promise<void> {
     const spec: RequestSpec = side.requests[scenario];
-    const result = await drive(spec, CONNECTIONS, seconds);
+    const result = await drive(spec, side.pid, CONNECTIONS, seconds);
     const measured = summarize([result], spec.expectedStatus);
     const key = `${side.name}/${scenario}`;
     this.answered.set(key, (this.answered.get(key) ?? 0) + measured.expected);
@@ -101,6 +103,8 @@ async function main(): Promise<number> {
     const peers = stubs.message;
 
     const db = new Pool({ connectionString: database.url, max: 2 });
+    // An idle connection dropped by the server must not end the run before the report is written.
+    db.on('error', (error) => process.stderr.write(`bench database: ${error.message}\n`));
     cleanup.push(() => db.end());
     const seed = await createReferenceSchema(db, peers);
     const reference = await startScript<{ url: string }>('bench/http/reference.ts', { DATABASE_URL: database.url });
@@ -122,13 +126,14 @@ async function main(): Promise<number> {
         RATE_LIMIT_PER_WEBHOOK: '1000000',
       },
       LOG_PATH,
+      PROFILE_DIR,
     );
     cleanup.push(() => stop(bothooks));
     await waitForHealth(baseUrl, bothooks);
 
     const sides: Record<SideName, Side> = {
-      bothooks: await setUpBothooks(baseUrl, adminKey, peers),
-      reference: await setUpReference(reference.message.url, seed),
+      bothooks: await setUpBothooks(bothooks.pid!, baseUrl, adminKey, peers),
+      reference: await setUpReference(reference.child.pid!, reference.message.url, seed),
     };
     const bench = new Bench();
     for (const side of Object.values(sides)) {
@@ -194,7 +199,7 @@ function report(bench: Bench, rss: number[]): number {
   const f0 = (n: number) => n.toFixed(0);
   const f2 = (n: number) => n.toFixed(2);
   const rows = [
-    ['scenario', 'bothooks req/s', 'reference req/s', 'ratio', 'goal', 'p50 ms b / r', 'p99 ms b / r', 'p99 ratio', 'errors+non-2xx b / r', ''],
+    ['scenario', 'bothooks req/s', 'reference req/s', 'ratio', 'goal', 'p50 ms b / r', 'p99 ms b / r', 'p99 ratio', 'CPU us/req b / r', 'errors+non-2xx b / r', ''],
     ...scenarios.map((s) => [
       s.scenario,
       f0(s.bothooks.reqPerSec),
@@ -204,6 +209,7 @@ function report(bench: Bench, rss: number[]): number {
       `${s.bothooks.p50} / ${s.reference.p50}`,
       `${s.bothooks.p99} / ${s.reference.p99}`,
       f2(s.p99Ratio),
+      `${f0(s.bothooks.cpuMicrosPerRequest)} / ${f0(s.reference.cpuMicrosPerRequest)}`,
       `${problems(s.bothooks)} / ${problems(s.reference)}`,
       s.met ? 'met' : 'MISSED',
     ]),

@@ -1,4 +1,5 @@
 /* Drives one server with autocannon and sums up several runs of it. */
+import { cpuSeconds } from './processes';
 
 // autocannon ships no type declarations; these are the parts of its results the bench reads.
 /** One run, unaggregated: its latency histogram stays encoded so that runs can be merged. */
@@ -8,6 +9,8 @@ export interface RunResult {
   timeouts: number;
   totalCompletedRequests: number;
   statusCodeStats: Record<string, { count: number }>;
+  /** Ours, not autocannon's: CPU time the server under load spent during the run. */
+  serverCpuSeconds: number;
 }
 interface Autocannon {
   (options: Record<string, unknown>): Promise<RunResult>;
@@ -32,12 +35,19 @@ export interface Measurement {
   expected: number;
   errors: number;
   timeouts: number;
+  /**
+   * The server's own CPU time per answered request: unlike req/s it barely moves when something else
+   * competes for the cores, so it shows what a change did even on a busy machine.
+   */
+  cpuMicrosPerRequest: number;
   /** Every status other than the expected one, by code. */
   unexpected: Record<string, number>;
 }
 
-export async function drive(spec: RequestSpec, connections: number, durationSeconds: number): Promise<RunResult> {
-  return autocannon({
+/** Loads the server whose process is serverPid with the same request over and over. */
+export async function drive(spec: RequestSpec, serverPid: number, connections: number, durationSeconds: number): Promise<RunResult> {
+  const cpuBefore = cpuSeconds(serverPid);
+  const result = await autocannon({
     url: spec.url,
     method: spec.method,
     headers: spec.headers,
@@ -48,6 +58,7 @@ export async function drive(spec: RequestSpec, connections: number, durationSeco
     timeout: 10,
     skipAggregateResult: true,
   });
+  return { ...result, serverCpuSeconds: cpuSeconds(serverPid) - cpuBefore };
 }
 
 /** Requests per second over all runs together, and percentiles of every latency of every run. */
@@ -75,6 +86,7 @@ export function summarize(results: RunResult[], expectedStatus: number): Measure
     expected,
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
+    cpuMicrosPerRequest: (results.reduce((sum, r) => sum + r.serverCpuSeconds, 0) / requests) * 1e6,
     unexpected,
   };
 }

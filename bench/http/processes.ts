@@ -1,5 +1,5 @@
 /* Starting, watching and stopping the processes of a bench run. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -19,10 +19,14 @@ export function startScript<T>(file: string, env: Record<string, string> = {}): 
   });
 }
 
-/** Starts the built app as production does (`node dist/main.js`); its log goes to logPath. */
-export function startBothooks(env: Record<string, string>, logPath: string): ChildProcess {
+/**
+ * Starts the built app as production does (`node dist/main.js`); its log goes to logPath. With a
+ * profileDir, V8 writes a CPU profile of the whole run there when the app exits.
+ */
+export function startBothooks(env: Record<string, string>, logPath: string, profileDir?: string): ChildProcess {
   const log = openSync(logPath, 'a');
-  return spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  return spawn(process.execPath, [...profiling, join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', log, 'inherit'],
@@ -62,6 +66,16 @@ export function rssMiB(pid: number): number {
     .find((l) => l.startsWith('VmRSS:'));
   if (!line) throw new Error(`no VmRSS for process ${pid}`);
   return Number(line.replace(/\D+/g, '')) / 1024;
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** User plus system CPU time a process has used so far, in seconds. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may itself hold spaces: utime is the 12th, stime the 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** SIGTERM, then SIGKILL if it has not gone within the grace period. */

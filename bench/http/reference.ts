@@ -46,6 +46,8 @@ class HttpError extends Error {
 }
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+// As any long-running pg service must: an idle connection the server drops is not a crash.
+pool.on('error', (error) => process.stderr.write(`reference: idle database connection lost: ${error.message}\n`));
 const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
 const validateReply = new Ajv({ allErrors: true }).compile(replyAjvSchema);
 const bots = new Map<string, Bot>();

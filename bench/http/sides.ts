@@ -12,6 +12,7 @@ export const EXPECTED_STATUS: Record<Scenario, number> = { issue: 201, 'receive-
 
 export interface Side {
   name: 'bothooks' | 'reference';
+  pid: number;
   requests: Record<Scenario, RequestSpec>;
   /** What a user of the answer can rely on: one row committed per 2xx (issue writes nothing, so null). */
   committedRows(scenario: Scenario, db: Pool): Promise<number | null>;
@@ -53,7 +54,7 @@ async function count(db: Pool, text: string, value: string): Promise<number> {
  * invocations wait in the pull queue and nothing is delivered behind the benchmark's back: the same work
  * as the reference's async path.
  */
-export async function setUpBothooks(baseUrl: string, adminKey: string, peers: { runtimeUrl: string; backendUrl: string }): Promise<Side> {
+export async function setUpBothooks(pid: number, baseUrl: string, adminKey: string, peers: { runtimeUrl: string; backendUrl: string }): Promise<Side> {
   const syncBot = await call('POST', `${baseUrl}/v1/bots`, adminKey, { name: 'bench sync', runtimeUrl: peers.runtimeUrl });
   const pullBot = await call('POST', `${baseUrl}/v1/bots`, adminKey, { name: 'bench pull' });
   const asyncHook = await call('POST', `${baseUrl}/v1/webhooks`, pullBot.apiKey, { ...ISSUE_BODY, mode: 'async' });
@@ -61,6 +62,7 @@ export async function setUpBothooks(baseUrl: string, adminKey: string, peers: { 
   const connection = await call('POST', `${baseUrl}/v2/integrations/webhook`, adminKey, { storyId: syncBot.id, name: 'bench backend', url: peers.backendUrl });
   return {
     name: 'bothooks',
+    pid,
     requests: requests(`${baseUrl}/v1/webhooks`, syncBot.apiKey, asyncHook.url, syncHook.url, `${baseUrl}/v2/integrations/webhook/${connection.id}/dispatch`),
     async committedRows(scenario, db) {
       switch (scenario) {
@@ -77,11 +79,12 @@ export async function setUpBothooks(baseUrl: string, adminKey: string, peers: { 
   };
 }
 
-export async function setUpReference(baseUrl: string, seed: ReferenceSeed): Promise<Side> {
+export async function setUpReference(pid: number, baseUrl: string, seed: ReferenceSeed): Promise<Side> {
   const asyncHook = await call('POST', `${baseUrl}/v1/webhooks`, seed.apiKey, { ...ISSUE_BODY, mode: 'async' });
   const syncHook = await call('POST', `${baseUrl}/v1/webhooks`, seed.apiKey, { ...ISSUE_BODY, mode: 'sync' });
   return {
     name: 'reference',
+    pid,
     requests: requests(`${baseUrl}/v1/webhooks`, seed.apiKey, asyncHook.url, syncHook.url, `${baseUrl}/v2/integrations/webhook/${seed.connectionId}/dispatch`),
     async committedRows(scenario, db) {
       switch (scenario) {
