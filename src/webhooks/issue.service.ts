@@ -31,7 +31,8 @@ export class IssueService {
     const keys = await this.urlKeys.forBot(botId);
     if (!keys) throw new AppError('not_found', `bot ${botId} not found`);
     const webhookId = randomUUID();
-    const expiresAt = request.expiresIn === null ? null : Math.floor(Date.now() / 1000) + request.expiresIn;
+    // Whole seconds, rounded up: a URL may outlive expiresIn by under a second, never fall short of it.
+    const expiresAt = request.expiresIn === null ? null : Math.ceil(Date.now() / 1000) + request.expiresIn;
     const url = issueWebhookUrl(
       this.app.publicUrl,
       {
