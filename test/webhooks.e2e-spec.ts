@@ -189,5 +189,116 @@ describe('webhooks: calling an issued URL (sync)', () => {
     // The untouched URL still works, once (it is single-use).
     expect((await t.http.get(pathOf(issued.url))).status).toBe(202);
     expect((await t.http.get(pathOf(issued.url))).status).toBe(410);
+    const [delivered] = await runtime.received(1);
+    expect(delivered.body.webhookId).toBe(issued.webhookId);
+  });
+
+  it('answers 405 with Allow for every method but GET and POST', async () => {
+    const issued = await issue({ command: '/x' });
+    for (const method of ['put', 'patch', 'delete', 'options'] as const) {
+      const res = await t.http[method](pathOf(issued.url));
+      expect(res.status).toBe(405);
+      expect(res.headers.allow).toBe('GET, POST');
+      expect(res.body).toEqual({ timestamp: expect.any(String), status: { code: 405, type: 'method_not_allowed', message: expect.any(String) } });
+    }
+    const head = await t.http.head(pathOf(issued.url));
+    expect(head.status).toBe(405);
+    expect(head.headers.allow).toBe('GET, POST');
+    expect(runtime.deliveries).toHaveLength(0);
+  });
+
+  it('answers 413 in the envelope for a body over WEBHOOK_MAX_BODY, and takes one of exactly that size', async () => {
+    const issued = await issue({ command: '/big' });
+    const res = await t.http.post(pathOf(issued.url)).set('content-type', 'application/octet-stream').send(Buffer.alloc(8193, 'a'));
+    expect(res.status).toBe(413);
+    expect(res.body.status).toEqual({ code: 413, type: 'payload_too_large', message: expect.any(String) });
+    expect(runtime.deliveries).toHaveLength(0);
+    expect((await t.http.post(pathOf(issued.url)).set('content-type', 'text/plain').send('a'.repeat(8192))).status).toBe(200);
+  });
+
+  it('runs a single-use URL exactly once when three calls race for it', async () => {
+    const issued = await issue({ command: '/once', singleUse: true });
+    const statuses = (await Promise.all([1, 2, 3].map(() => t.http.get(pathOf(issued.url))))).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 410, 410]);
+    expect(runtime.deliveries).toHaveLength(1);
+    const again = await t.http.get(pathOf(issued.url));
+    expect(again.status).toBe(410);
+    expect(again.body.status.message).toBe('this single-use URL has already been used');
+    expect((await t.db.query('SELECT count(*)::int AS n FROM invocations WHERE webhook_id = $1', [issued.webhookId])).rows[0].n).toBe(1);
+  });
+
+  it('gives a single-use URL back when its sync run failed, so the caller can try again', async () => {
+    runtime.onDelivery = () => ({ status: 500 });
+    const issued = await issue({ command: '/once', singleUse: true });
+    expect((await t.http.get(pathOf(issued.url))).status).toBe(503);
+    runtime.onDelivery = () => ({ body: { messages: ['done'] } });
+    expect((await t.http.get(pathOf(issued.url))).status).toBe(200);
+    expect((await t.http.get(pathOf(issued.url))).status).toBe(410);
+  });
+
+  it('replays the first outcome for a repeated Idempotency-Key or webhook-id without calling the runtime again', async () => {
+    runtime.onDelivery = (d) => ({ body: { messages: [`run ${d.body.invocationId}`] } });
+    const issued = await issue({ command: '/pay' });
+    const first = await t.http.post(pathOf(issued.url)).set('idempotency-key', 'order-1').send('a');
+    expect(first.status).toBe(200);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const second = await t.http.post(pathOf(issued.url)).set('idempotency-key', 'order-1').send('different body');
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(runtime.deliveries).toHaveLength(1);
+    // Standard Webhooks senders retry with the same webhook-id.
+    const viaWebhookId = await t.http.post(pathOf(issued.url)).set('webhook-id', 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W').send('x');
+    const repeated = await t.http.post(pathOf(issued.url)).set('webhook-id', 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W').send('x');
+    expect(repeated.body).toEqual(viaWebhookId.body);
+    expect(repeated.headers['idempotent-replayed']).toBe('true');
+    expect(runtime.deliveries).toHaveLength(2);
+    // The same key on another URL is another call.
+    const other = await issue({ command: '/pay' });
+    expect((await t.http.post(pathOf(other.url)).set('idempotency-key', 'order-1').send('a')).headers['idempotent-replayed']).toBeUndefined();
+    expect(runtime.deliveries).toHaveLength(3);
+  });
+
+  it('replays redirects and response overrides with their headers, and async acceptances with the same invocation id', async () => {
+    const redirect = await issue({ command: '/r', redirect: 'https://example.com/after' });
+    const first = await t.http.get(pathOf(redirect.url)).set('idempotency-key', 'k').redirects(0);
+    const second = await t.http.get(pathOf(redirect.url)).set('idempotency-key', 'k').redirects(0);
+    expect([first.status, second.status, second.headers.location]).toEqual([302, 302, 'https://example.com/after']);
+    const lazy = await issue({ command: '/a', mode: 'async' });
+    const accepted = await t.http.post(pathOf(lazy.url)).set('idempotency-key', 'k').send('x');
+    const replayed = await t.http.post(pathOf(lazy.url)).set('idempotency-key', 'k').send('x');
+    expect(accepted.status).toBe(202);
+    expect(replayed.status).toBe(202);
+    expect(replayed.body).toEqual({ accepted: true, invocationId: accepted.body.invocationId });
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect((await t.db.query('SELECT count(*)::int AS n FROM invocations WHERE webhook_id = $1', [lazy.webhookId])).rows[0].n).toBe(1);
+  });
+
+  it('does not replay a failed run: a retry with the same key runs again', async () => {
+    runtime.onDelivery = () => ({ status: 502 });
+    const issued = await issue({ command: '/flaky' });
+    expect((await t.http.get(pathOf(issued.url)).set('idempotency-key', 'retry-me')).status).toBe(503);
+    runtime.onDelivery = () => ({ body: { messages: ['ok now'] } });
+    const retried = await t.http.get(pathOf(issued.url)).set('idempotency-key', 'retry-me');
+    expect(retried.status).toBe(200);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(runtime.deliveries).toHaveLength(2);
+    expect((await t.http.get(pathOf(issued.url)).set('idempotency-key', 'retry-me')).headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('refuses a malformed idempotency key', async () => {
+    const issued = await issue({ command: '/x' });
+    const res = await t.http.get(pathOf(issued.url)).set('idempotency-key', 'x'.repeat(256));
+    expect(res.status).toBe(400);
+    expect(runtime.deliveries).toHaveLength(0);
+  });
+
+  it('accepts sync URLs of a bot without a runtime with 202, into its update queue', async () => {
+    const pull = await t.createBot();
+    const issued = await issue({ command: '/pull' }, pull.apiKey);
+    const res = await t.http.get(pathOf(issued.url));
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ accepted: true, invocationId: expect.any(String) });
+    expect(await invocation(res.body.invocationId)).toMatchObject({ status: 'queued', delivery: 'pull', bot_id: pull.id });
   });
 });
