@@ -27,7 +27,6 @@ export class ConnectionCache {
     const [row] = await this.sql.query<ConnectionRow>(
       `SELECT id, bot_id, name, url, token, headers, auth, timeout_ms, verification, signing_secret FROM connections WHERE id = $1`,
       [id],
-      'connections_prepare',
     );
     if (!row) {
       this.entries.delete(id);

@@ -46,9 +46,10 @@ describe('DispatchService round trips', () => {
       signing_secret: secrets.seal(generateSigningSecret()),
     };
     const sql = {
-      query: async (_text: string, values: unknown[], name?: string) => {
-        events.push(`sql:${name}`);
-        return name === 'connections_prepare' ? [row] : [{ id: values[0] }];
+      query: async (text: string, values: unknown[]) => {
+        const read = text.trimStart().startsWith('SELECT');
+        events.push(read ? 'sql:read connection' : 'sql:record delivery');
+        return read ? [row] : [{ id: values[0] }];
       },
     } as unknown as Sql;
     client = new OutboundClient({ allowPrivate: true });
@@ -70,11 +71,11 @@ describe('DispatchService round trips', () => {
     expect(first.responses).toEqual([{ type: 'text', message: 'ok', delay: 1000 }]);
     expect(second.deliveryId).not.toBe(first.deliveryId);
     expect(events).toEqual([
-      'sql:connections_prepare',
+      'sql:read connection',
       'backend',
-      'sql:connections_record_delivery',
+      'sql:record delivery',
       'backend',
-      'sql:connections_record_delivery',
+      'sql:record delivery',
     ]);
   });
 
@@ -82,6 +83,6 @@ describe('DispatchService round trips', () => {
     await expect(service.dispatch({ kind: 'bot', keyId: 'k', botId: 'a'.repeat(24) }, 'c'.repeat(24), { chatId: '1', userId: '2' })).rejects.toMatchObject({
       status: 404,
     });
-    expect(events).toEqual(['sql:connections_prepare']);
+    expect(events).toEqual(['sql:read connection']);
   });
 });

@@ -18,7 +18,8 @@ import type { PreparedConnection } from './prepared-connection';
  * The delivery and the connection's `error` are written together, after the backend answered: one round
  * trip, one statement. The UPDATE touches the row only when `error` really changes, so a healthy
  * connection's row is never rewritten. Selecting from `connections` makes a connection deleted meanwhile
- * insert nothing instead of failing on the foreign key.
+ * insert nothing instead of failing on the foreign key. Unnamed on purpose: the embedded database serves
+ * every pool connection from one session, where a named statement prepared by one collides with another.
  */
 const RECORD_DELIVERY = `
   WITH touched AS (
@@ -131,7 +132,6 @@ export class DispatchService {
         error,
         outcome.responseBody,
       ],
-      'connections_record_delivery',
     );
     if (recorded.length === 0) {
       this.cache.forget(connection.id);
