@@ -13,6 +13,7 @@ import {
   CreateConnectionDto,
   CreatedConnectionView,
   NewConnectionFields,
+  SuccessView,
   UpdateConnectionDto,
   VerificationView,
 } from './dto/connection.dto';
@@ -48,6 +49,7 @@ export class ConnectionsController {
   @Put(':id')
   @Authenticated({ adminOnly: true })
   @ApiBody({ type: UpdateConnectionDto })
+  @ApiOkResponse({ type: SuccessView })
   async replace(@Param('id', ParseObjectIdPipe) id: string, @Body(new ConnectionBodyPipe(UpdateConnectionDto)) body: ConnectionFields) {
     await this.connections.replace(id, body);
     return successEnvelope();
@@ -55,6 +57,7 @@ export class ConnectionsController {
 
   @Delete(':id')
   @Authenticated({ adminOnly: true })
+  @ApiOkResponse({ type: SuccessView })
   async remove(@Param('id', ParseObjectIdPipe) id: string) {
     await this.connections.remove(id);
     return successEnvelope();

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBadGatewayResponse, ApiConflictResponse, ApiGatewayTimeoutResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/auth.decorator';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { ParseObjectIdPipe, ParseUuidPipe } from '../common/ids';
@@ -7,6 +7,16 @@ import { DeliveriesService } from './deliveries.service';
 import { DispatchService } from './dispatch.service';
 import { DeliveryPageView, DeliveryView, ListDeliveriesQuery } from './dto/delivery.dto';
 import { DispatchDto, DispatchResultView } from './dto/dispatch.dto';
+
+/** What a dispatch (or a retry, which answers the same way) can come back with. */
+const DispatchAnswers = () =>
+  applyDecorators(
+    ApiOkResponse({ type: DispatchResultView }),
+    ApiConflictResponse({ description: 'the connection failed its verification handshake' }),
+    ApiBadGatewayResponse({ description: 'backend non-2xx (Request failed with status code <n>), unreachable, refused by the SSRF guard, or its reply not JSON, over 64 KiB or invalid (errors by path)' }),
+    ApiServiceUnavailableResponse({ description: 'circuit open after consecutive failures; see Retry-After' }),
+    ApiGatewayTimeoutResponse({ description: 'timeout of <timeoutMs>ms exceeded' }),
+  );
 
 /** Sending chats to a connection's backend and looking back at what was sent; bot keys for their own bot. */
 @ApiTags('connections')
@@ -20,7 +30,7 @@ export class DispatchController {
 
   @Post('dispatch')
   @HttpCode(200)
-  @ApiOkResponse({ type: DispatchResultView, description: '502 backend failed or replied badly, 503 circuit open, 504 timeout, 409 verification failed' })
+  @DispatchAnswers()
   dispatch(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string, @Body() body: DispatchDto): Promise<DispatchResultView> {
     return this.dispatcher.dispatch(principal, id, body);
   }
@@ -39,7 +49,7 @@ export class DispatchController {
 
   @Post('deliveries/:deliveryId/retry')
   @HttpCode(200)
-  @ApiOkResponse({ type: DispatchResultView })
+  @DispatchAnswers()
   retry(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string, @Param('deliveryId', ParseUuidPipe) deliveryId: string): Promise<DispatchResultView> {
     return this.deliveries.retry(principal, id, deliveryId);
   }

@@ -109,6 +109,11 @@ export class ConnectionView extends ConnectionListItemView {
   @ApiProperty({ description: 'Standard Webhooks secret (whsec_…) that signs every dispatch' }) signingSecret: string;
 }
 
+export class SuccessView {
+  @ApiProperty() timestamp: string;
+  @ApiProperty({ example: { code: 200, type: 'success' } }) status: { code: number; type: string };
+}
+
 export class CreatedConnectionView {
   @ApiProperty() id: string;
   @ApiProperty() timestamp: string;
