@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { bearer, startApp, TestApp } from './utils/test-app';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Limits count calls in one-second windows. Each test fires its calls together, well inside one window,
+ * and tells calls apart by X-Forwarded-For (TRUST_PROXY is on) so that tests do not share counters.
+ */
+describe('webhooks: rate limits', () => {
+  const pathOf = (url: string) => url.slice(url.indexOf('/w/'));
+  const randomIp = () => `198.51.100.${1 + randomBytes(1)[0] % 250}`;
+
+  async function issuedPath(t: TestApp): Promise<string> {
+    const bot = await t.createBot();
+    const res = await t.http.post('/v1/webhooks').set(...bearer(bot.apiKey)).send({ command: '/limited', mode: 'async' });
+    return pathOf(res.body.url);
+  }
+
+  async function burst(t: TestApp, path: string, ips: string[]): Promise<{ status: number; retryAfter?: string; body: any }[]> {
+    const responses = await Promise.all(ips.map((ip) => t.http.get(path).set('x-forwarded-for', ip)));
+    return responses.map((res) => ({ status: res.status, retryAfter: res.headers['retry-after'], body: res.body }));
+  }
+
+  describe('in memory', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startApp({ TRUST_PROXY: 'true', RATE_LIMIT_PER_IP: '3', RATE_LIMIT_PER_WEBHOOK: '5', WEBHOOK_IP_ALLOWLIST: '203.0.113.0/24,2001:db8::1' });
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('answers 429 with Retry-After past RATE_LIMIT_PER_IP calls a second from one client IP', async () => {
+      const ip = '192.0.2.77';
+      const results = await burst(t, await issuedPath(t), [ip, ip, ip, ip, ip]);
+      expect(results.map((r) => r.status).sort()).toEqual([202, 202, 202, 429, 429]);
+      const limited = results.find((r) => r.status === 429)!;
+      expect(limited.retryAfter).toBe('1');
+      expect(limited.body.status).toEqual({ code: 429, type: 'too_many_requests', message: expect.stringContaining('192.0.2.77') });
+    });
+
+    it('answers 429 past RATE_LIMIT_PER_WEBHOOK calls a second to one URL, whatever the callers', async () => {
+      const results = await burst(t, await issuedPath(t), ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5', '192.0.2.6', '192.0.2.7']);
+      expect(results.map((r) => r.status).sort()).toEqual([202, 202, 202, 202, 202, 429, 429]);
+      expect(results.find((r) => r.status === 429)!.retryAfter).toBe('1');
+    });
+
+    it('never limits addresses and networks in WEBHOOK_IP_ALLOWLIST', async () => {
+      const fromNetwork = await burst(t, await issuedPath(t), Array.from({ length: 8 }, () => '203.0.113.9'));
+      expect(fromNetwork.map((r) => r.status)).toEqual(Array(8).fill(202));
+      const fromAddress = await burst(t, await issuedPath(t), Array.from({ length: 8 }, () => '2001:db8::1'));
+      expect(fromAddress.map((r) => r.status)).toEqual(Array(8).fill(202));
+    });
+
+    it('writes nothing for a call it refuses', async () => {
+      const path = await issuedPath(t);
+      const ip = randomIp();
+      const results = await burst(t, path, [ip, ip, ip, ip]);
+      const accepted = results.filter((r) => r.status === 202).map((r) => r.body.invocationId);
+      const { rows } = await t.db.query('SELECT id FROM invocations WHERE id = ANY($1::uuid[])', [accepted]);
+      expect(rows).toHaveLength(3);
+    });
+  });
+
+  describe('in Redis (REDIS_URL), shared by every instance', () => {
+    let a: TestApp;
+    let b: TestApp;
+    beforeAll(async () => {
+      // Without Redis the limits would quietly fall back to each instance's memory; say so plainly instead.
+      const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
+      try {
+        await redis.connect();
+        await redis.ping();
+      } catch (error) {
+        throw new Error(`these tests need Redis at ${REDIS_URL} (TEST_REDIS_URL): ${(error as Error).message}`);
+      } finally {
+        redis.disconnect();
+      }
+      const env = { TRUST_PROXY: 'true', RATE_LIMIT_PER_IP: '4', RATE_LIMIT_PER_WEBHOOK: '1000', REDIS_URL };
+      a = await startApp(env);
+      b = await startApp(env);
+    });
+    afterAll(async () => {
+      await a.close();
+      await b.close();
+    });
+
+    it('holds the per-IP limit across two instances', async () => {
+      const ip = `2001:db8:${randomBytes(2).toString('hex')}::${randomBytes(2).toString('hex')}`;
+      const [pathA, pathB] = [await issuedPath(a), await issuedPath(b)];
+      const [onA, onB] = await Promise.all([burst(a, pathA, [ip, ip, ip]), burst(b, pathB, [ip, ip, ip])]);
+      const statuses = [...onA, ...onB].map((r) => r.status).sort();
+      expect(statuses).toEqual([202, 202, 202, 202, 429, 429]);
+    });
+  });
+});
