@@ -272,6 +272,9 @@ describe('webhooks: calling an issued URL (sync)', () => {
     expect(replayed.body).toEqual({ accepted: true, invocationId: accepted.body.invocationId });
     expect(replayed.headers['idempotent-replayed']).toBe('true');
     expect((await t.db.query('SELECT count(*)::int AS n FROM invocations WHERE webhook_id = $1', [lazy.webhookId])).rows[0].n).toBe(1);
+    // One run for the redirect, and the async call delivered once in the background.
+    await runtime.received(2);
+    expect(runtime.deliveries.map((d) => d.body.command)).toEqual(['/r', '/a']);
   });
 
   it('does not replay a failed run: a retry with the same key runs again', async () => {
