@@ -33,7 +33,7 @@ export class Peer {
     return peer;
   }
 
-  /** A backend that reads the request and answers an empty, valid reply. */
+  /** A chatbot backend that passes the handshake and answers every message with an empty, valid reply. */
   static polite(): Promise<Peer> {
     return Peer.start((req, res) => {
       req.resume();
@@ -41,7 +41,7 @@ export class Peer {
         const url = new URL(req.url ?? '/', 'http://peer');
         const challenge = url.searchParams.get('challenge');
         if (req.method === 'GET' && challenge) res.end(challenge);
-        else res.writeHead(200, { 'content-type': 'application/json' }).end('{"responses": [], "messages": []}');
+        else res.writeHead(200, { 'content-type': 'application/json' }).end('{"responses": []}');
       });
     });
   }
