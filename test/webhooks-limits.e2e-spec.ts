@@ -74,7 +74,7 @@ describe('webhooks: rate limits', () => {
         await redis.connect();
         await redis.ping();
       } catch (error) {
-        throw new Error(`these tests need Redis at ${REDIS_URL} (TEST_REDIS_URL): ${(error as Error).message}`);
+        throw new Error(`these tests need Redis at ${REDIS_URL} (TEST_REDIS_URL): ${(error as Error).message}`, { cause: error });
       } finally {
         redis.disconnect();
       }

@@ -1,0 +1,51 @@
+import { Batcher } from './batcher';
+
+describe('Batcher', () => {
+  it('runs an idle call at once and batches the calls that arrive while statements are in flight', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        return items.map((n) => n * 10);
+      },
+      { concurrency: 1, maxBatch: 3 },
+    );
+    const first = batcher.submit(1);
+    const rest = [2, 3, 4, 5].map((n) => batcher.submit(n));
+    expect(batches).toEqual([[1]]);
+    release();
+    expect(await Promise.all([first, ...rest])).toEqual([10, 20, 30, 40, 50]);
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+  });
+
+  it('fails every call of a failed batch, and carries on with the next', async () => {
+    let fail = true;
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        if (fail) {
+          fail = false;
+          throw new Error('down');
+        }
+        return items;
+      },
+      { concurrency: 1, maxBatch: 10 },
+    );
+    await expect(batcher.submit(1)).rejects.toThrow('down');
+    await expect(batcher.submit(2)).resolves.toBe(2);
+  });
+
+  it('drains: resolves once everything submitted has been written', async () => {
+    const written: number[] = [];
+    const batcher = new Batcher<number, void>(async (items) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      written.push(...items);
+      return items.map(() => undefined);
+    }, { concurrency: 2, maxBatch: 2 });
+    for (const n of [1, 2, 3, 4, 5]) void batcher.submit(n);
+    await batcher.drain();
+    expect(written.sort()).toEqual([1, 2, 3, 4, 5]);
+    await batcher.drain();
+  });
+});

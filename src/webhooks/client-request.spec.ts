@@ -1,0 +1,37 @@
+import { callParams, forwardableHeaders, idempotencyKey, readBody, splitUrl } from './client-request';
+
+describe('client request helpers', () => {
+  it('splits the URL without decoding it', () => {
+    expect(splitUrl('/w/a.b?x=%20y&z')).toEqual({ path: '/w/a.b', rawQuery: 'x=%20y&z' });
+    expect(splitUrl('/w/a.b')).toEqual({ path: '/w/a.b', rawQuery: '' });
+  });
+
+  it('drops hop-by-hop headers and those the Connection header names', () => {
+    expect(forwardableHeaders({ connection: 'close, X-Secret-Hop', 'x-secret-hop': '1', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'x-kept': 'yes', 'set-cookie': ['a=1', 'b=2'] })).toEqual({
+      'x-kept': 'yes',
+      'set-cookie': 'a=1, b=2',
+    });
+  });
+
+  it('gives the runtime issued params, which appended ones cannot override, plus the appended ones', () => {
+    const params = callParams('plan=pro&plan=free&ref=ad&ref=mail&x=1', { plan: 'pro' });
+    expect({ ...params }).toEqual({ plan: 'pro', ref: ['ad', 'mail'], x: '1' });
+    expect({ ...callParams('', null) }).toEqual({});
+    expect(JSON.stringify(callParams('__proto__=x', null))).toBe('{"__proto__":"x"}');
+  });
+
+  it('keeps UTF-8 bodies as text and anything else in base64', () => {
+    expect(readBody(undefined)).toBeNull();
+    expect(readBody(Buffer.alloc(0))).toBeNull();
+    expect(readBody(Buffer.from('héllo'))).toEqual({ text: 'héllo', encoding: 'utf8' });
+    expect(readBody(Buffer.from([0xff, 0x00]))).toEqual({ text: '/wA=', encoding: 'base64' });
+  });
+
+  it('reads Idempotency-Key, else webhook-id, and refuses malformed ones', () => {
+    expect(idempotencyKey({})).toBeNull();
+    expect(idempotencyKey({ 'webhook-id': 'msg_1' })).toBe('msg_1');
+    expect(idempotencyKey({ 'idempotency-key': 'k', 'webhook-id': 'msg_1' })).toBe('k');
+    expect(() => idempotencyKey({ 'idempotency-key': 'has space' })).toThrow();
+    expect(() => idempotencyKey({ 'idempotency-key': 'x'.repeat(256) })).toThrow();
+  });
+});

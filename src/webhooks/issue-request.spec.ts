@@ -1,0 +1,56 @@
+import { AppError } from '../common/errors';
+import { parseIssueRequest } from './issue-request';
+
+function problems(body: unknown): string[] {
+  try {
+    parseIssueRequest(body);
+  } catch (error) {
+    return ((error as AppError).errors ?? []).map((e) => e.path);
+  }
+  return [];
+}
+
+describe('parseIssueRequest', () => {
+  it('reads every field, stringifying ids and defaulting the rest', () => {
+    expect(parseIssueRequest({ command: '/x', userId: 7, chatId: '-1', content: [1], params: { a: 'b' }, redirect: 'https://e.example/', expiresIn: 5, singleUse: true, mode: 'async' })).toEqual({
+      botId: undefined,
+      command: '/x',
+      userId: '7',
+      chatId: '-1',
+      content: [1],
+      params: { a: 'b' },
+      redirect: 'https://e.example/',
+      expiresIn: 5,
+      singleUse: true,
+      mode: 'async',
+    });
+    expect(parseIssueRequest({ command: '/x' })).toMatchObject({ userId: null, chatId: null, content: undefined, params: null, redirect: null, expiresIn: null, singleUse: false, mode: 'sync' });
+  });
+
+  it('takes aliases and treats null as absent', () => {
+    expect(parseIssueRequest({ command: '/x', user_id: 1, chat_id: 2, redirect_to: 'http://e.example/', options: 'hi', userId: null })).toMatchObject({
+      userId: '1',
+      chatId: '2',
+      redirect: 'http://e.example/',
+      content: 'hi',
+    });
+  });
+
+  it('lists every problem, under the name the caller used', () => {
+    expect(problems({ command: '', user_id: 'x'.repeat(65), options: 'x'.repeat(5000), params: { a: 1 }, redirect_to: 'mailto:a@b', expiresIn: 0, singleUse: 1, mode: 'x', botId: 'X', other: 1 }).sort()).toEqual(
+      ['botId', 'command', 'expiresIn', 'mode', 'options', 'other', 'params.a', 'redirect_to', 'singleUse', 'user_id'].sort(),
+    );
+  });
+
+  it('refuses a field given together with its alias', () => {
+    expect(problems({ command: '/x', chatId: 1, chat_id: 1 })).toEqual(['chat_id']);
+  });
+
+  it('refuses param names and values that are not well-formed text', () => {
+    expect(problems({ command: '/x', params: { '': 'a', ok: '\ud800' } }).sort()).toEqual(['params.', 'params.ok']);
+  });
+
+  it('refuses a body that is not an object', () => {
+    for (const body of [null, [], 'x', 1]) expect(() => parseIssueRequest(body)).toThrow('request body must be a JSON object');
+  });
+});

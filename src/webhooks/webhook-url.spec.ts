@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { issueWebhookUrl, openWebhookToken, readWebhookToken, WebhookClaims } from './webhook-url';
+
+const key = randomBytes(32);
+const claims: WebhookClaims = {
+  webhookId: '3f2b8a4c-1d2e-4f5a-9b6c-7d8e9f0a1b2c',
+  botId: '65a1f0c2e4b0a1b2c3d4e5f6',
+  keyVersion: 3,
+  command: '/onWebhook',
+  userId: '42',
+  chatId: null,
+  content: { question: 'Did you see the cat?', tags: ['a', 1, null] },
+  params: { order: 'A-1 & more', "it's": '(*)!' },
+  redirect: 'https://example.com/cat.jpg',
+  expiresAt: 1_900_000_000,
+  singleUse: true,
+  mode: 'async',
+};
+
+function split(url: string): { segment: string; query: string } {
+  const [path, query = ''] = url.split('?');
+  return { segment: path.slice(path.indexOf('/w/') + 3), query };
+}
+
+function open(url: string, withKey = key): WebhookClaims | null {
+  const { segment, query } = split(url);
+  const token = readWebhookToken(segment);
+  return token && openWebhookToken(token, query, withKey);
+}
+
+describe('webhook URLs', () => {
+  it('round-trips every issued value', () => {
+    const url = issueWebhookUrl('https://hooks.example.com', claims, key);
+    expect(url.startsWith('https://hooks.example.com/w/65a1f0c2e4b0a1b2c3d4e5f6.3.')).toBe(true);
+    expect(open(url)).toEqual(claims);
+  });
+
+  it('round-trips the minimal URL, with absent values as null and no query', () => {
+    const minimal: WebhookClaims = { ...claims, userId: null, content: undefined, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync' };
+    const url = issueWebhookUrl('http://localhost:3000', minimal, key);
+    expect(url).not.toContain('?');
+    expect(open(url)).toEqual(minimal);
+  });
+
+  it('issues params as strictly percent-encoded query parameters that survive WHATWG URL parsing', () => {
+    const url = issueWebhookUrl('https://h.example', claims, key);
+    expect(split(url).query).toBe('order=A-1%20%26%20more&it%27s=%28%2A%29%21');
+    expect(new URL(url).href).toBe(url);
+  });
+
+  it('accepts parameters the caller appends after the issued ones, and nothing glued onto them', () => {
+    const url = issueWebhookUrl('https://h.example', claims, key);
+    expect(open(`${url}&status=paid`)).toEqual(claims);
+    expect(open(`${url}x`)).toBeNull();
+    expect(open(url.replace('order=', 'order=B'))).toBeNull();
+    const plain = issueWebhookUrl('https://h.example', { ...claims, params: null }, key);
+    expect(open(`${plain}?status=paid`)?.params).toBeNull();
+  });
+
+  it('fails under another key, and for any single changed character', () => {
+    const url = issueWebhookUrl('https://h.example', claims, key);
+    expect(open(url, randomBytes(32))).toBeNull();
+    const start = url.indexOf('/w/') + 3;
+    for (let i = start; i < url.length; i++) {
+      const changed = `${url.slice(0, i)}${url[i] === 'A' ? 'B' : 'A'}${url.slice(i + 1)}`;
+      expect(open(changed)).toBeNull();
+    }
+  });
+
+  it('reads only well-formed tokens', () => {
+    expect(readWebhookToken('65a1f0c2e4b0a1b2c3d4e5f6.1.abc.' + 'x'.repeat(43))).toEqual({ botId: '65a1f0c2e4b0a1b2c3d4e5f6', keyVersion: 1, payload: 'abc', signature: 'x'.repeat(43) });
+    for (const bad of ['', 'a.b.c.d', '65A1F0C2E4B0A1B2C3D4E5F6.1.abc.' + 'x'.repeat(43), '65a1f0c2e4b0a1b2c3d4e5f6.0.abc.' + 'x'.repeat(43), '65a1f0c2e4b0a1b2c3d4e5f6.1.abc.' + 'x'.repeat(42)]) {
+      expect(readWebhookToken(bad)).toBeNull();
+    }
+  });
+});
