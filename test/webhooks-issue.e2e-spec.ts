@@ -90,6 +90,7 @@ describe('webhooks: issuing URLs and what makes them stop working', () => {
       await ok({ command: 'a' });
       await ok({ command: text(256) });
       await bad({ command: text(257) }, ['command']);
+      await bad({ command: '/a\u0000b' }, ['command']);
     });
 
     it('userId and chatId: string or number of at most 64 characters, returned as strings', async () => {
@@ -98,6 +99,7 @@ describe('webhooks: issuing URLs and what makes them stop working', () => {
       await ok({ command: '/x', userId: text(64), chatId: text(64) });
       await bad({ command: '/x', userId: text(65), chatId: text(65) }, ['userId', 'chatId']);
       await bad({ command: '/x', userId: true, chatId: { id: 1 } }, ['userId', 'chatId']);
+      await bad({ command: '/x', userId: 'a\u0000' }, ['userId']);
     });
 
     it('content: any JSON value of at most 4096 bytes serialized', async () => {
@@ -125,6 +127,7 @@ describe('webhooks: issuing URLs and what makes them stop working', () => {
       await bad({ command: '/x', redirect: `${long}x` }, ['redirect']);
       await bad({ command: '/x', redirect: 'ftp://example.com/' }, ['redirect']);
       await bad({ command: '/x', redirect: 'not a url' }, ['redirect']);
+      await bad({ command: '/x', redirect: 'https://example.com/a\nb' }, ['redirect']);
     });
 
     it('expiresIn: integer seconds of 1..31536000', async () => {

@@ -304,4 +304,14 @@ describe('webhooks: calling an issued URL (sync)', () => {
     expect(res.body).toEqual({ accepted: true, invocationId: expect.any(String) });
     expect(await invocation(res.body.invocationId)).toMatchObject({ status: 'queued', delivery: 'pull', bot_id: pull.id });
   });
+
+  it('stores what Postgres cannot hold (NUL) in a runtime reply with a replacement character, and still answers', async () => {
+    runtime.onDelivery = () => ({ body: { messages: ['a\u0000b'] } });
+    const issued = await issue({ command: '/nul' });
+    const res = await t.http.get(pathOf(issued.url)).set('idempotency-key', 'nul');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ answer: 'a\u0000b', messages: ['a\u0000b'] });
+    const [delivery] = await runtime.received(1);
+    expect(await invocation(delivery.body.invocationId)).toMatchObject({ status: 'answered', answer: 'a\uFFFDb' });
+  });
 });

@@ -48,4 +48,24 @@ describe('Batcher', () => {
     expect(written.sort()).toEqual([1, 2, 3, 4, 5]);
     await batcher.drain();
   });
+
+  it('runs the items of a failed batch again one by one when told to, so only the bad one fails', async () => {
+    const runs: number[][] = [];
+    let release: () => void = () => undefined;
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        runs.push(items);
+        if (runs.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        if (items.includes(3)) throw new Error('bad row');
+        return items;
+      },
+      { concurrency: 1, maxBatch: 10, retryAlone: (error) => (error as Error).message === 'bad row' },
+    );
+    const first = batcher.submit(1);
+    const rest = [2, 3, 4].map((n) => batcher.submit(n));
+    release();
+    const settled = await Promise.allSettled([first, ...rest]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(runs).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
+  });
 });

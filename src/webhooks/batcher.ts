@@ -8,6 +8,11 @@ export interface BatcherOptions {
   /** Statements in flight at once; calls arriving meanwhile wait and go out together in the next one. */
   concurrency: number;
   maxBatch: number;
+  /**
+   * A batch is one statement, so one bad item fails all of it. When this says yes to the error, the items
+   * are run again one at a time, and only the bad one fails.
+   */
+  retryAlone?: (error: unknown) => boolean;
 }
 
 /**
@@ -49,14 +54,7 @@ export class Batcher<I, O> {
     while (this.running < this.options.concurrency && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.running++;
-      this.run(batch.map((pending) => pending.item)).then(
-        (results) => {
-          for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);
-        },
-        (error: unknown) => {
-          for (const pending of batch) pending.reject(error);
-        },
-      ).finally(() => {
+      void this.write(batch).finally(() => {
         this.running--;
         this.pump();
         if (this.running === 0 && this.queue.length === 0 && this.idle) {
@@ -65,6 +63,25 @@ export class Batcher<I, O> {
           idle();
         }
       });
+    }
+  }
+
+  private async write(batch: Pending<I, O>[]): Promise<void> {
+    try {
+      const results = await this.run(batch.map((pending) => pending.item));
+      for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);
+    } catch (error) {
+      if (batch.length === 1 || !this.options.retryAlone?.(error)) {
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
+      for (const pending of batch) {
+        try {
+          pending.resolve((await this.run([pending.item]))[0]);
+        } catch (alone) {
+          pending.reject(alone);
+        }
+      }
     }
   }
 }

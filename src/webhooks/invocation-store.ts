@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../common/database-errors';
 import { Sql } from '../database/sql';
 import { Batcher } from './batcher';
+
+/** Postgres text cannot hold NUL; what a runtime says is kept with U+FFFD in its place. */
+export function storableText(text: string | null): string | null {
+  return text !== null && text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
 
 /** One call of an issued URL, verified and ready to be written. */
 export interface NewInvocation {
@@ -117,7 +123,8 @@ const SETTLE_SYNC = `
     AS u(id, status, http_status, answer, error, finished_at, reply_status, reply_headers, reply_body)
   WHERE i.id = u.id`;
 
-const BATCHING = { concurrency: 4, maxBatch: 256 };
+// An unreachable database fails every row alike; anything else may be one bad row, to be found alone.
+const BATCHING = { concurrency: 4, maxBatch: 256, retryAlone: (error: unknown) => !isDatabaseUnavailable(error) };
 
 @Injectable()
 export class InvocationStore {
@@ -191,12 +198,12 @@ export class InvocationStore {
         settlements.map((s) => s.id),
         settlements.map((s) => s.status),
         settlements.map((s) => s.httpStatus),
-        settlements.map((s) => s.answer),
-        settlements.map((s) => s.error),
+        settlements.map((s) => storableText(s.answer)),
+        settlements.map((s) => storableText(s.error)),
         settlements.map((s) => s.finishedAt),
         settlements.map((s) => s.reply?.status ?? null),
         settlements.map((s) => (s.reply ? JSON.stringify(s.reply.headers) : null)),
-        settlements.map((s) => s.reply?.body ?? null),
+        settlements.map((s) => storableText(s.reply?.body ?? null)),
       ],
       'invocations_settle_sync',
     );

@@ -26,6 +26,10 @@ type Aliased = (typeof ALIASES)[keyof typeof ALIASES];
 const ALIAS_OF = Object.fromEntries(Object.entries(ALIASES).map(([alias, name]) => [name, alias])) as Record<Aliased, string>;
 const FIELDS = new Set(['botId', 'command', 'userId', 'chatId', 'content', 'params', 'redirect', 'expiresIn', 'singleUse', 'mode', ...Object.keys(ALIASES)]);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Postgres text cannot hold NUL, and these values are stored with every call. */
+const NUL = /\u0000/;
+/** A redirect becomes a Location header, which cannot carry control characters. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * Checks a `POST /v1/webhooks` body by hand and lists every problem with its path. Issuing is pure CPU
@@ -60,8 +64,8 @@ export function parseIssueRequest(body: unknown): IssueRequest {
     else errors.push({ path: 'botId', message: 'botId must be 24 lowercase hex characters' });
   }
 
-  if (typeof input.command === 'string' && input.command.length >= 1 && input.command.length <= 256) request.command = input.command;
-  else errors.push({ path: 'command', message: given(input.command) ? 'command must be a string of 1 to 256 characters' : 'command is required' });
+  if (typeof input.command === 'string' && input.command.length >= 1 && input.command.length <= 256 && !NUL.test(input.command)) request.command = input.command;
+  else errors.push({ path: 'command', message: given(input.command) ? 'command must be a string of 1 to 256 characters, without NUL' : 'command is required' });
 
   const [userPath, userId] = pick('userId');
   if (given(userId)) request.userId = readId(userPath, userId, errors);
@@ -79,7 +83,7 @@ export function parseIssueRequest(body: unknown): IssueRequest {
 
   const [redirectPath, redirect] = pick('redirect');
   if (given(redirect)) {
-    if (isHttpUrl(redirect, 2048)) request.redirect = redirect as string;
+    if (isHttpUrl(redirect, 2048) && !CONTROL.test(redirect as string)) request.redirect = redirect as string;
     else errors.push({ path: redirectPath, message: `${redirectPath} must be an http or https URL of at most 2048 characters` });
   }
 
@@ -110,8 +114,8 @@ function given(value: unknown): boolean {
 /** User and chat ids arrive as strings or numbers (Telegram's are numbers) and are kept as strings. */
 function readId(path: string, value: unknown, errors: FieldError[]): string | null {
   const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
-  if (text !== undefined && text.length <= 64) return text;
-  errors.push({ path, message: `${path} must be a string or a number of at most 64 characters` });
+  if (text !== undefined && text.length <= 64 && !NUL.test(text)) return text;
+  errors.push({ path, message: `${path} must be a string or a number of at most 64 characters, without NUL` });
   return null;
 }
 

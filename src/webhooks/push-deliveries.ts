@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { webhooksConfig } from '../config/webhooks.config';
 import { Sql } from '../database/sql';
 import { DeliveryAttempt, DeliveryJob, DeliveryQueue } from './delivery-queue';
+import { storableText } from './invocation-store';
 import { RuntimeClient } from './runtime-client';
 import { UpdateSignal } from './update-signal';
 
@@ -107,8 +108,8 @@ export class PushDeliveries implements OnModuleInit {
         settlements.map((s) => s.status),
         settlements.map((s) => s.attempted),
         settlements.map((s) => s.httpStatus),
-        settlements.map((s) => s.answer),
-        settlements.map((s) => s.error),
+        settlements.map((s) => storableText(s.answer)),
+        settlements.map((s) => storableText(s.error)),
         settlements.map((s) => s.retryStep),
         settlements.map((s) => s.nextAttemptAt),
         settlements.map((s) => s.finishedAt),
