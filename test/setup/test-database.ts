@@ -19,7 +19,8 @@ export interface TestDatabase {
 export async function createTestDatabase(serverUrl: string | undefined): Promise<TestDatabase> {
   if (!serverUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'bothooks-test-'));
-    const embedded = await EmbeddedPostgres.start(dir, 16);
+    // Several test apps share this server, each with its own pool; leave them room.
+    const embedded = await EmbeddedPostgres.start(dir, 64);
     await migrate(embedded.url);
     return {
       url: embedded.url,

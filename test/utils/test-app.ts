@@ -36,8 +36,20 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
   };
 }
 
-/** Runs fn with process.env changed as given, restoring it afterwards. */
-export async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+let envLock: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs fn with process.env changed as given, restoring it afterwards. The app reads its configuration
+ * from process.env while it boots, so boots are serialized: two apps started at once would see each
+ * other's settings.
+ */
+export function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const run = envLock.then(() => applyEnv(env, fn));
+  envLock = run.catch(() => undefined);
+  return run;
+}
+
+async function applyEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(env)) {
     saved[name] = process.env[name];
