@@ -134,6 +134,10 @@ describe('webhooks: calling an issued URL (sync)', () => {
     expect(res.headers.location).toBe('https://example.com/cat.jpg?size=big');
     const [delivery] = await runtime.received(1);
     expect((await invocation(delivery.body.invocationId)).status).toBe('answered');
+    const unicode = await issue({ command: '/onWebhook', redirect: 'https://bücher.example/café ✓' });
+    const encoded = await t.http.get(pathOf(unicode.url)).redirects(0);
+    expect(encoded.status).toBe(302);
+    expect(encoded.headers.location).toBe('https://xn--bcher-kva.example/caf%C3%A9%20%E2%9C%93');
   });
 
   it.each([

@@ -26,10 +26,10 @@ type Aliased = (typeof ALIASES)[keyof typeof ALIASES];
 const ALIAS_OF = Object.fromEntries(Object.entries(ALIASES).map(([alias, name]) => [name, alias])) as Record<Aliased, string>;
 const FIELDS = new Set(['botId', 'command', 'userId', 'chatId', 'content', 'params', 'redirect', 'expiresIn', 'singleUse', 'mode', ...Object.keys(ALIASES)]);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** A redirect becomes a Location header: control characters there are an attack, not an address. */
+const CONTROL = /\p{Cc}/u;
 /** Postgres text cannot hold NUL, and these values are stored with every call. */
-const NUL = /\u0000/;
-/** A redirect becomes a Location header, which cannot carry control characters. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const hasNul = (text: string): boolean => text.includes('\u0000');
 
 /**
  * Checks a `POST /v1/webhooks` body by hand and lists every problem with its path. Issuing is pure CPU
@@ -64,7 +64,7 @@ export function parseIssueRequest(body: unknown): IssueRequest {
     else errors.push({ path: 'botId', message: 'botId must be 24 lowercase hex characters' });
   }
 
-  if (typeof input.command === 'string' && input.command.length >= 1 && input.command.length <= 256 && !NUL.test(input.command)) request.command = input.command;
+  if (typeof input.command === 'string' && input.command.length >= 1 && input.command.length <= 256 && !hasNul(input.command)) request.command = input.command;
   else errors.push({ path: 'command', message: given(input.command) ? 'command must be a string of 1 to 256 characters, without NUL' : 'command is required' });
 
   const [userPath, userId] = pick('userId');
@@ -83,7 +83,8 @@ export function parseIssueRequest(body: unknown): IssueRequest {
 
   const [redirectPath, redirect] = pick('redirect');
   if (given(redirect)) {
-    if (isHttpUrl(redirect, 2048) && !CONTROL.test(redirect as string)) request.redirect = redirect as string;
+    // Normalized (non-ASCII percent-encoded, host in punycode), as a Location header must be.
+    if (isHttpUrl(redirect, 2048) && !CONTROL.test(redirect as string)) request.redirect = new URL(redirect as string).href;
     else errors.push({ path: redirectPath, message: `${redirectPath} must be an http or https URL of at most 2048 characters` });
   }
 
@@ -114,7 +115,7 @@ function given(value: unknown): boolean {
 /** User and chat ids arrive as strings or numbers (Telegram's are numbers) and are kept as strings. */
 function readId(path: string, value: unknown, errors: FieldError[]): string | null {
   const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
-  if (text !== undefined && text.length <= 64 && !NUL.test(text)) return text;
+  if (text !== undefined && text.length <= 64 && !hasNul(text)) return text;
   errors.push({ path, message: `${path} must be a string or a number of at most 64 characters, without NUL` });
   return null;
 }
