@@ -1,4 +1,4 @@
-import { isIPv6 } from 'node:net';
+import { isIP } from 'node:net';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import Redis from 'ioredis';
@@ -27,7 +27,9 @@ export class RateLimits implements OnApplicationShutdown {
 
   /** Addresses in WEBHOOK_IP_ALLOWLIST are never limited. */
   exempt(ip: string): boolean {
-    return this.config.ipAllowlistEntries.length > 0 && this.config.ipAllowlist.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
+    if (this.config.ipAllowlistEntries.length === 0) return false;
+    const family = isIP(ip);
+    return family !== 0 && this.config.ipAllowlist.check(ip, family === 6 ? 'ipv6' : 'ipv4');
   }
 
   takeForIp(ip: string): Promise<void> {

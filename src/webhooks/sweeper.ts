@@ -49,7 +49,7 @@ export class Sweeper implements OnApplicationBootstrap, OnModuleDestroy {
       });
   }
 
-  async sweep(): Promise<void> {
+  private async sweep(): Promise<void> {
     // An attempt in progress may hold its row for the whole runtime timeout; only later is it overdue.
     const graceSeconds = Math.ceil(this.config.runtimeTimeoutMs / 1000) + 60;
     const overdue = await this.sql.query<{ id: string; attempts: number }>(

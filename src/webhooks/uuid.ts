@@ -10,11 +10,6 @@ export function uuidv7(now: number): string {
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
 }
 
-/** Epoch milliseconds a UUIDv7 was made at. */
-export function uuidv7Time(id: string): number {
-  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-}
-
 /**
  * The same UUID for the same (name, n) every time (version 8, from SHA-256), so that a job scheduled twice
  * for the same delivery attempt is inserted once.
