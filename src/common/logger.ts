@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
-import pinoHttp from 'pino-http';
 import type { LogLevel } from '../config/configuration';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -27,23 +26,35 @@ function safePath(url: string | undefined): string {
   return path.startsWith('/w/') ? '/w/[redacted]' : path;
 }
 
-/** One log line per request, tagged with the request id that is echoed in `x-request-id`. */
+/**
+ * One log line per request, tagged with the request id that is echoed in `x-request-id`. Written here
+ * rather than with pino-http, which built a child logger, ran serializers and a redaction pass on every
+ * request: on the hot paths that was the largest cost after the sockets. The line's fields are chosen
+ * below and hold nothing secret, so it goes through a child logger with no redaction.
+ */
 export function requestLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    quietReqLogger: true,
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    serializers: {
-      req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, path: safePath(req.url), ip: req.remoteAddress }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-  });
+  const lines = logger.child({}, { redact: [] });
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const started = performance.now();
+    const { method, url } = req;
+    const ip = req.socket.remoteAddress;
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', id);
+    res.once('close', () => {
+      const statusCode = res.statusCode;
+      const line = {
+        req: { id, method, path: safePath(url), ip },
+        res: { statusCode },
+        responseTime: Math.round(performance.now() - started),
+      };
+      if (!res.writableFinished) lines.warn(line, 'request aborted');
+      else if (statusCode >= 500) lines.error(line, 'request completed');
+      else if (statusCode >= 400) lines.warn(line, 'request completed');
+      else lines.info(line, 'request completed');
+    });
+    next();
+  };
 }
 
 /** Nest's own messages (startup, errors) through the same JSON logger. */
