@@ -17,6 +17,8 @@ export class FakeRuntime {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private verifier: Webhook | undefined;
+  /** How long each answer takes. */
+  delayMs = 0;
 
   private constructor(readonly port: number) {}
 
@@ -48,7 +50,9 @@ export class FakeRuntime {
         } catch (error) {
           this.rejected.push(`${id}: ${(error as Error).message}`);
         }
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messages: ['ok'] }));
+        const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messages: ['ok'] }));
+        if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+        else answer();
       });
     });
     server.on('connection', (socket: Socket) => {
