@@ -24,5 +24,7 @@ describe('readRuntimeReply', () => {
     expect(reply({ messages: [1] })).toMatchObject({ ok: false });
     expect(reply({ response: { status: 99 } })).toMatchObject({ ok: false });
     expect(reply({ response: { headers: [] } })).toMatchObject({ ok: false });
+    const broken = Buffer.concat([Buffer.from('{"messages": ["'), Buffer.from([0xff, 0xed, 0xa0, 0x80]), Buffer.from('"]}')]);
+    expect(readRuntimeReply(200, broken)).toEqual({ ok: false, httpStatus: 200, error: 'the runtime replied with invalid UTF-8' });
   });
 });

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /** What the caller of a sync URL is answered when the runtime sets the response itself. */
 export interface RuntimeResponse {
   status: number;
@@ -21,6 +23,8 @@ const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  */
 export function readRuntimeReply(status: number, body: Buffer): RuntimeOutcome {
   if (status < 200 || status > 299) return failure(status, `Request failed with status code ${status}`);
+  // Decoding would quietly turn broken bytes into U+FFFD and hand them to the caller as the runtime's answer.
+  if (!isUtf8(body)) return failure(status, 'the runtime replied with invalid UTF-8');
   const text = body.toString('utf8').trim();
   if (text === '') return { ok: true, httpStatus: status, messages: [], response: null };
   let reply: unknown;
