@@ -41,6 +41,13 @@ describe('judgeResponse', () => {
     expect(!outcome.ok && outcome.failure).toMatchObject({ status: 502, errors: [{ path: '', message: 'is not valid JSON' }] });
   });
 
+  it('fails a reply whose bytes are not valid UTF-8 instead of passing on replacement characters', () => {
+    const bytes = Buffer.concat([Buffer.from('{"responses": [{"type": "text", "message": "'), Buffer.from([0xff, 0xc3, 0x28]), Buffer.from('"}]}')]);
+    const outcome = judgeResponse({ status: 200, headers: {}, body: bytes, durationMs: 12 }, validateReply);
+    expect(outcome).toMatchObject({ ok: false, httpStatus: 200, error: "the backend's reply is not valid UTF-8" });
+    expect(!outcome.ok && outcome.failure).toMatchObject({ status: 502, errors: [{ path: '', message: 'is not valid UTF-8' }] });
+  });
+
   it('fails an invalid reply with every violation, and sums them up for the connection', () => {
     const outcome = judgeResponse(response(200, { responses: [{ type: 'text' }, { type: 'nope' }] }), validateReply);
     expect(outcome).toMatchObject({

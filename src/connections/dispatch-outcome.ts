@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { AppError, FieldError } from '../common/errors';
 import type { OutboundError, OutboundResponse } from '../common/outbound/outbound-client';
 import type { NormalizedReply, ReplyValidation } from '../responses/response.types';
@@ -22,6 +23,11 @@ export function judgeResponse(response: OutboundResponse, validate: (reply: unkn
   if (status < 200 || status > 299) {
     const message = `Request failed with status code ${status}`;
     return failed(status, durationMs, text, message, new AppError('bad_gateway', message));
+  }
+  // Decoding would quietly turn broken bytes into U+FFFD and pass them on to the chat as if the backend had said so.
+  if (!isUtf8(response.body)) {
+    const message = "the backend's reply is not valid UTF-8";
+    return failed(status, durationMs, text, message, new AppError('bad_gateway', message, [{ path: '', message: 'is not valid UTF-8' }]));
   }
   if (text.trim() === '') return { ok: true, httpStatus: status, durationMs, responseBody: text, reply: { responses: [], attributes: {} } };
 
