@@ -5,6 +5,7 @@ import pino, { Logger } from 'pino';
 import type { LogLevel } from '../config/configuration';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const LOG_FLUSH_MS = 100;
 
 /** JSON lines on stdout. Authorization and cookies are never serialized, whatever the log level. */
 export function createLogger(level: LogLevel): Logger {
@@ -15,8 +16,10 @@ export function createLogger(level: LogLevel): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.apiKey', '*.token', '*.password', '*.signingSecret'], censor: '[redacted]' },
     },
-    // Asynchronous writes keep logging off the request path; main() flushes on exit.
-    pino.destination({ dest: 1, sync: false }),
+    // Asynchronous writes keep logging off the request path. Under load, lines go out 4 KiB at a time
+    // rather than one write each (the profile showed the per-line writes); a quiet server's log is at most
+    // LOG_FLUSH_MS behind. main() flushes on exit.
+    pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS }),
   );
 }
 
