@@ -1,7 +1,9 @@
 import { Batcher } from './batcher';
 
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 describe('Batcher', () => {
-  it('runs an idle call at once and batches the calls that arrive while statements are in flight', async () => {
+  it('writes an idle call within the turn it arrived in and batches the calls that arrive while statements are in flight', async () => {
     const batches: number[][] = [];
     let release: () => void = () => undefined;
     const batcher = new Batcher<number, number>(
@@ -13,11 +15,22 @@ describe('Batcher', () => {
       { concurrency: 1, maxBatch: 3 },
     );
     const first = batcher.submit(1);
+    await nextTurn();
     const rest = [2, 3, 4, 5].map((n) => batcher.submit(n));
     expect(batches).toEqual([[1]]);
     release();
     expect(await Promise.all([first, ...rest])).toEqual([10, 20, 30, 40, 50]);
     expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+  });
+
+  it('writes the calls of one turn of the event loop in one statement', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher<number, number>(async (items) => {
+      batches.push(items);
+      return items;
+    }, { concurrency: 2, maxBatch: 10 });
+    expect(await Promise.all([1, 2, 3].map((n) => batcher.submit(n)))).toEqual([1, 2, 3]);
+    expect(batches).toEqual([[1, 2, 3]]);
   });
 
   it('fails every call of a failed batch, and carries on with the next', async () => {
@@ -62,6 +75,7 @@ describe('Batcher', () => {
       { concurrency: 1, maxBatch: 10, retryAlone: (error) => (error as Error).message === 'bad row' },
     );
     const first = batcher.submit(1);
+    await nextTurn();
     const rest = [2, 3, 4].map((n) => batcher.submit(n));
     release();
     const settled = await Promise.allSettled([first, ...rest]);

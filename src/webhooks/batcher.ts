@@ -16,14 +16,15 @@ export interface BatcherOptions {
 }
 
 /**
- * Group commit: calls that arrive while earlier statements are in flight are written together in one
- * multi-row statement, so under load one commit (one WAL flush) serves many calls, and an idle server
- * still writes each call at once with no added delay. Each caller gets its own row's result, and only
- * after the statement that holds it has committed.
+ * Group commit: calls that arrive in the same turn of the event loop, or while earlier statements are in
+ * flight, are written together in one multi-row statement, so under load one commit (one WAL flush)
+ * serves many calls, and an idle server writes each call within the turn it arrived in. Each caller gets
+ * its own row's result, and only after the statement that holds it has committed.
  */
 export class Batcher<I, O> {
   private readonly queue: Pending<I, O>[] = [];
   private running = 0;
+  private scheduled = false;
   private idle: (() => void) | null = null;
 
   constructor(
@@ -34,7 +35,7 @@ export class Batcher<I, O> {
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.pump();
+      this.schedule();
     });
   }
 
@@ -50,13 +51,27 @@ export class Batcher<I, O> {
     });
   }
 
+  /**
+   * Writes at the end of this turn of the event loop, not at once: the HTTP server hands over all the
+   * requests that arrived together within one turn, and they then share one statement instead of the
+   * first going out alone (half of all statements held one row before this).
+   */
+  private schedule(): void {
+    if (this.scheduled || this.running >= this.options.concurrency) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
   private pump(): void {
     while (this.running < this.options.concurrency && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.running++;
       void this.write(batch).finally(() => {
         this.running--;
-        this.pump();
+        this.schedule();
         if (this.running === 0 && this.queue.length === 0 && this.idle) {
           const idle = this.idle;
           this.idle = null;
