@@ -10,6 +10,13 @@ const QUEUE = 'webhook-deliveries';
 const WORKERS = 4;
 const JOBS_PER_FETCH = 25;
 const POLLING_SECONDS = 2;
+/**
+ * How long past the runtime timeout a job may stay active before it is taken for a dead worker's. Long
+ * enough for its few queries; every extra second is a second that a crash delays the deliveries in flight.
+ */
+export const ABANDONED_AFTER_SECONDS = 30;
+/** How often pg-boss looks for such jobs (its default, 2 minutes, held a crash's deliveries that long). */
+const MAINTENANCE_SECONDS = 10;
 
 export interface DeliveryAttempt {
   invocationId: string;
@@ -48,11 +55,16 @@ export class DeliveryQueue implements OnModuleDestroy {
       schema: 'pgboss',
       schedule: false,
       pollingIntervalSeconds: POLLING_SECONDS,
+      maintenanceIntervalSeconds: MAINTENANCE_SECONDS,
     });
     boss.on('error', (error: Error) => this.logger.error(`delivery queue: ${error.message}`));
     await boss.start();
-    // Retrying a job is for a worker that died mid-batch; failed deliveries are rescheduled by us.
-    await boss.createQueue(QUEUE, { name: QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 30, retryBackoff: true });
+    // Retrying a job is for a worker that died mid-batch, which its expiry has already waited out; failed
+    // deliveries are rescheduled by us.
+    const options: PgBoss.Queue = { name: QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 1, retryBackoff: false };
+    await boss.createQueue(QUEUE, options);
+    // createQueue leaves an existing queue as it was; the options are ours to keep current.
+    await boss.updateQueue(QUEUE, options);
     this.boss = boss;
     for (let i = 0; i < WORKERS; i++) this.workers.push(await boss.work(QUEUE, { batchSize: JOBS_PER_FETCH }, handler));
   }
@@ -71,7 +83,7 @@ export class DeliveryQueue implements OnModuleDestroy {
         data: { invocationId: a.invocationId },
         startAfter: a.at?.toISOString(),
         // A job outlives its delivery only when its worker died; then it should be retried soon.
-        expireInSeconds: Math.ceil(this.config.runtimeTimeoutMs / 1000) + 60,
+        expireInSeconds: Math.ceil(this.config.runtimeTimeoutMs / 1000) + ABANDONED_AFTER_SECONDS,
       })),
     );
     const soonest = Math.min(...attempts.map((a) => (a.at ? a.at.getTime() - Date.now() : 0)));

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { webhooksConfig } from '../config/webhooks.config';
 import { Sql } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
-import { DeliveryQueue } from './delivery-queue';
+import { ABANDONED_AFTER_SECONDS, DeliveryQueue } from './delivery-queue';
 
 const EVERY_MS = 30_000;
 const BATCH = 1000;
@@ -51,7 +51,7 @@ export class Sweeper implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async sweep(): Promise<void> {
     // An attempt in progress may hold its row for the whole runtime timeout; only later is it overdue.
-    const graceSeconds = Math.ceil(this.config.runtimeTimeoutMs / 1000) + 60;
+    const graceSeconds = Math.ceil(this.config.runtimeTimeoutMs / 1000) + ABANDONED_AFTER_SECONDS;
     const overdue = await this.sql.query<{ id: string; attempts: number }>(
       `SELECT id, attempts FROM invocations
         WHERE delivery = 'push' AND status = 'queued' AND next_attempt_at < now() - $1::int * interval '1 second'
