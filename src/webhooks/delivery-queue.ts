@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import PgBoss from 'pg-boss';
 import { webhooksConfig } from '../config/webhooks.config';
 import { Sql } from '../database/sql';
-import { Batcher } from './batcher';
+import { Batcher } from '../common/batcher';
 import { derivedUuid } from './uuid';
 
 const QUEUE = 'webhook-deliveries';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import { Sql } from '../database/sql';
-import { Batcher } from './batcher';
+import { Batcher } from '../common/batcher';
 
 /** Postgres text cannot hold NUL; what a runtime says is kept with U+FFFD in its place. */
 export function storableText(text: string | null): string | null {
