@@ -102,6 +102,7 @@ describe('hostile backends and runtimes', () => {
   it('ends every exchange with a hostile peer cleanly, in time, and lets go of it', async () => {
     const timersBefore = await activeTimers(http);
     const socketsBefore = outbound(app).length;
+    const allSocketsBefore = app.sockets().length;
     const bot = await admin.createBot({ name: 'hostile' });
     const outcomes: string[] = [];
     const wrong: string[] = [];
@@ -146,6 +147,7 @@ describe('hostile backends and runtimes', () => {
     expect(app.socketsTo(peer.port)).toEqual([]);
     expect(peer.sockets.size).toBe(0);
     const socketsAfter = outbound(app).length;
+    const allSocketsAfter = app.sockets().length;
     expect(socketsAfter).toBeLessThanOrEqual(socketsBefore);
     const timersAfter = await activeTimers(http);
     expect(timersAfter).toBeLessThanOrEqual(timersBefore + 2);
@@ -155,6 +157,8 @@ describe('hostile backends and runtimes', () => {
       unclean: wrong.length,
       socketsBefore,
       socketsAfter,
+      allSocketsBefore,
+      allSocketsAfter,
       timersBefore,
       timersAfter,
       slowestMs: Math.max(...outcomes.map((o) => Number(/after (\d+) ms/.exec(o)?.[1] ?? 0))),

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Admin, Bot, expectStatus } from './utils/api';
 import { AppProcess } from './utils/app-process';
 import { Http } from './utils/http';
@@ -82,8 +81,6 @@ describe('isolation between bots', () => {
     const key = await http.post(`/v1/bots/${bot.id}/api-keys`, admin.key);
     expectStatus(key, 201, 'creating a key');
     rememberSecrets(key.body.apiKey);
-    const token = `token-${randomUUID()}`;
-    rememberSecrets(token);
     const connection = await http.post('/v2/integrations/webhook', admin.key, { storyId: bot.id, name: `connection ${name}`, url: backend.url() });
     expectStatus(connection, 201, 'creating a connection');
     const dispatch = await http.post(`/v2/integrations/webhook/${connection.body.id}/dispatch`, bot.apiKey, { chatId: 'c', userId: 'u' });
