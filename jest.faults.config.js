@@ -16,4 +16,6 @@ module.exports = {
   testSequencer: '<rootDir>/test/faults/setup/sequencer.js',
   maxWorkers: 1,
   testTimeout: 180000,
+  // A failed check may leave a peer server or a socket open; the run must end and report, not hang CI.
+  forceExit: true,
 };

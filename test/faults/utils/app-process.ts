@@ -8,6 +8,11 @@ import { run } from './run';
 
 const ROOT = join(__dirname, '..', '..', '..');
 let started = 0;
+const running = new Set<ChildProcess>();
+// A check that fails halfway must not leave a bothooks running on the machine after the run.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 export interface OpenSocket {
   localPort: number;
@@ -76,7 +81,14 @@ export class AppProcess {
     } finally {
       closeSync(log);
     }
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve(signal ? null : code)));
+    const child = this.child;
+    running.add(child);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        running.delete(child);
+        resolve(signal ? null : code);
+      }),
+    );
     await this.waitHealthy(30_000);
   }
 
