@@ -1,5 +1,6 @@
 import pino, { Logger } from 'pino';
 import { createApp } from './app.factory';
+import { isDatabaseUnavailable } from './common/database-errors';
 import { ConfigError } from './config/env';
 
 const SHUTDOWN_GRACE_MS = 25_000;
@@ -14,6 +15,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { app, config, logger } = created;
+  // A database outage must not end the process. pg-boss 10 does not wait on the queries that complete or
+  // fail a job after its handler ran, so while Postgres is away they reject with nobody to catch them.
+  // Any other unhandled rejection is a bug and ends the process, as Node would.
+  process.on('unhandledRejection', (reason) => {
+    if (isDatabaseUnavailable(reason)) {
+      logger.warn(`database unavailable in the background: ${(reason as Error).message}`);
+      return;
+    }
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+    flushAndExit(logger, 1);
+  });
   await app.listen(config.app.port);
   logger.info({ port: config.app.port, publicUrl: config.app.publicUrl }, 'bothooks is listening');
 

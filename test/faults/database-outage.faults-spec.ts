@@ -2,6 +2,8 @@ import { Pool } from 'pg';
 import { TcpProxy } from '../utils/tcp-proxy';
 import { Admin } from './utils/api';
 import { AppProcess, sleep } from './utils/app-process';
+import { waitFor } from './utils/async-load';
+import { FakeRuntime } from './utils/fake-runtime';
 import { Http } from './utils/http';
 import { recordFigures, run } from './utils/run';
 
@@ -10,7 +12,7 @@ interface Outcome {
   startedAt: number;
   endedAt: number;
   status: number | 'no answer';
-  /** What a 2xx promised to keep: a bot id. */
+  /** What a 2xx promised to keep: a bot id or an invocation id. */
   id?: string;
 }
 
@@ -26,8 +28,11 @@ describe('database outage', () => {
   let app: AppProcess;
   let admin: Admin;
   let db: Pool;
+  let runtime: FakeRuntime;
 
   beforeAll(async () => {
+    runtime = await FakeRuntime.reserve();
+    await runtime.up();
     proxy = await TcpProxy.start(run.databaseUrl);
     app = await AppProcess.start('database-outage', { DATABASE_URL: proxy.urlFor(run.databaseUrl) });
     admin = new Admin(app);
@@ -39,6 +44,7 @@ describe('database outage', () => {
     await app.stop();
     await proxy.close();
     await db.end();
+    await runtime.down();
   });
 
   it.each([
@@ -47,7 +53,19 @@ describe('database outage', () => {
     const http = new Http(app.url, 24);
     const pid = app.pid;
     const outcomes: Outcome[] = [];
+    const bot = await admin.createBot({ name: `outage ${how}`, runtimeUrl: runtime.url });
+    runtime.verifyWith(bot.signingSecret);
+    const asyncUrl = (await http.post('/v1/webhooks', bot.apiKey, { command: '/onPayment', mode: 'async' })).body.url;
+    const syncUrl = (await http.post('/v1/webhooks', bot.apiKey, { command: '/onPayment' })).body.url;
     const requests: Array<[string, () => Promise<{ status: number; id?: string }>]> = [
+      ['async call', async () => {
+        const res = await http.post(asyncUrl, undefined, 'paid');
+        return { status: res.status, id: res.status === 202 ? res.body.invocationId : undefined };
+      }],
+      ['sync call', async () => {
+        const res = await http.post(syncUrl, undefined, 'paid');
+        return { status: res.status, id: res.status === 200 ? res.body.answer : undefined };
+      }],
       ['create bot', async () => {
         const res = await http.post('/v1/bots', admin.key, { name: 'outage' });
         return { status: res.status, id: res.status === 201 ? res.body.id : undefined };
@@ -108,9 +126,18 @@ describe('database outage', () => {
     expect(healthyAt).toBeGreaterThan(0);
     expect(writableAt).toBeGreaterThan(0);
 
-    const confirmed = outcomes.filter((o) => o.status === 201).map((o) => o.id!);
+    const confirmed = outcomes.filter((o) => o.kind === 'create bot' && o.status === 201).map((o) => o.id!);
     const stored = await db.query<{ id: string }>('SELECT id FROM bots WHERE id = ANY($1)', [confirmed]);
     expect(stored.rows.length).toBe(confirmed.length);
+    // Every call answered 2xx was committed first; the async ones reach the runtime as well.
+    const accepted = outcomes.filter((o) => o.kind === 'async call' && o.status === 202).map((o) => o.id!);
+    const answered = outcomes.filter((o) => o.kind === 'sync call' && o.status === 200).map((o) => o.id!);
+    expect(accepted.length).toBeGreaterThan(50);
+    expect(answered.length).toBeGreaterThan(50);
+    const invocations = await db.query<{ id: string }>('SELECT id FROM invocations WHERE id = ANY($1::uuid[])', [[...accepted, ...answered]]);
+    expect(invocations.rows.length).toBe(accepted.length + answered.length);
+    const deliveredIn = await waitFor(() => accepted.every((id) => runtime.deliveries.has(id)), 60_000);
+    expect(accepted.filter((id) => !runtime.deliveries.has(id))).toEqual([]);
 
     await http.close();
     recordFigures(`database outage (${how})`, {
@@ -118,7 +145,10 @@ describe('database outage', () => {
       duringCut: during.length,
       slowestMs: slowest,
       createdBots: confirmed.length,
-      missing: confirmed.length - stored.rows.length,
+      acceptedCalls: accepted.length,
+      answeredCalls: answered.length,
+      missing: confirmed.length - stored.rows.length + accepted.length + answered.length - invocations.rows.length,
+      asyncDeliveredAfterMs: deliveredIn,
       unexpected5xx: outcomes.filter((o) => o.status === 'no answer' || (o.status !== 503 && o.status >= 500)).length,
       healthyAfterMs: healthyAt - restoredAt,
       writableAfterMs: writableAt - restoredAt,

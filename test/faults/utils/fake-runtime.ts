@@ -50,7 +50,8 @@ export class FakeRuntime {
         } catch (error) {
           this.rejected.push(`${id}: ${(error as Error).message}`);
         }
-        const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messages: ['ok'] }));
+        // The answer names the invocation, so that a sync caller can tell which one answered it.
+        const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messages: [id] }));
         if (this.delayMs > 0) setTimeout(answer, this.delayMs);
         else answer();
       });
