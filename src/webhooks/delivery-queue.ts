@@ -24,15 +24,26 @@ export interface DeliveryAttempt {
   attempt: number;
   /** Absent: as soon as a worker is free. */
   at?: Date;
+  /** The retry delays, in seconds, of the instance that accepted the call; absent: this instance's. */
+  schedule?: number[];
 }
 
-export type DeliveryJob = PgBoss.Job<{ invocationId: string }>;
+/**
+ * A job names the invocation and carries the retry schedule it was accepted under, so that whichever
+ * instance's worker makes an attempt, the retries follow the same schedule.
+ */
+export interface DeliveryJobData {
+  invocationId: string;
+  schedule: number[];
+}
+
+export type DeliveryJob = PgBoss.Job<DeliveryJobData>;
 
 /**
  * The background delivery queue: pg-boss in the same Postgres (schema `pgboss`), over the app's own
- * connection pool so that the embedded database's few connections are shared rather than split. Jobs only
- * name an invocation; its row says what is due. Workers here are woken at once when work is queued
- * locally, and poll every POLLING_SECONDS for the rest.
+ * connection pool so that the embedded database's few connections are shared rather than split. The
+ * invocation's row says what is due. Workers here are woken at once when work is queued locally, and poll
+ * every POLLING_SECONDS for the rest.
  */
 @Injectable()
 export class DeliveryQueue implements OnModuleDestroy {
@@ -80,7 +91,7 @@ export class DeliveryQueue implements OnModuleDestroy {
       attempts.map((a) => ({
         id: derivedUuid(a.invocationId, a.attempt),
         name: QUEUE,
-        data: { invocationId: a.invocationId },
+        data: { invocationId: a.invocationId, schedule: a.schedule ?? this.config.retryScheduleSeconds } satisfies DeliveryJobData,
         startAfter: a.at?.toISOString(),
         // A job outlives its delivery only when its worker died; then it should be retried soon.
         expireInSeconds: Math.ceil(this.config.runtimeTimeoutMs / 1000) + ABANDONED_AFTER_SECONDS,

@@ -1,6 +1,4 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import { webhooksConfig } from '../config/webhooks.config';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Sql } from '../database/sql';
 import { DeliveryAttempt, DeliveryJob, DeliveryQueue } from './delivery-queue';
 import { storableText } from './invocation-store';
@@ -52,7 +50,6 @@ export class PushDeliveries implements OnModuleInit {
     private readonly queue: DeliveryQueue,
     private readonly runtime: RuntimeClient,
     private readonly updates: UpdateSignal,
-    @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
 
   /** Before any bootstrap hook, so that the sweeper's first run at start can already queue jobs. */
@@ -61,7 +58,8 @@ export class PushDeliveries implements OnModuleInit {
   }
 
   async deliver(jobs: DeliveryJob[]): Promise<void> {
-    const ids = [...new Set(jobs.map((job) => job.data.invocationId))];
+    const schedules = new Map(jobs.map((job) => [job.data.invocationId, job.data.schedule]));
+    const ids = [...schedules.keys()];
     // Only what is still waiting: a repeated job for an attempt already made finds nothing to do.
     const due = await this.sql.query<DueRow>(
       `SELECT i.id, i.bot_id, i.payload, i.attempts, i.retry_step, b.runtime_url, b.signing_secret
@@ -70,11 +68,11 @@ export class PushDeliveries implements OnModuleInit {
       [ids],
       'push_deliveries_due',
     );
-    const settlements = await Promise.all(due.map((row) => this.attempt(row)));
+    const settlements = await Promise.all(due.map((row) => this.attempt(row, schedules.get(row.id)!)));
     const retries: DeliveryAttempt[] = [];
     for (let i = 0; i < due.length; i++) {
       const s = settlements[i];
-      if (s.status === 'queued' && s.delivery === 'push') retries.push({ invocationId: s.id, attempt: due[i].attempts + 2, at: s.nextAttemptAt! });
+      if (s.status === 'queued' && s.delivery === 'push') retries.push({ invocationId: s.id, attempt: due[i].attempts + 2, at: s.nextAttemptAt!, schedule: schedules.get(s.id) });
     }
     // The next attempt is queued before the row says it is due, so a crash in between cannot lose it.
     await this.queue.schedule(retries);
@@ -82,7 +80,7 @@ export class PushDeliveries implements OnModuleInit {
     for (let i = 0; i < due.length; i++) if (settlements[i].delivery === 'pull') this.updates.notify(due[i].bot_id);
   }
 
-  private async attempt(row: DueRow): Promise<Settlement> {
+  private async attempt(row: DueRow, schedule: number[]): Promise<Settlement> {
     const base = { id: row.id, delivery: 'push' as const, answer: null, retryStep: row.retry_step, nextAttemptAt: null, finishedAt: null };
     // The bot lost its runtime since the call arrived: the invocation waits in its update queue instead.
     if (row.runtime_url === null) return { ...base, delivery: 'pull', status: 'queued', attempted: 0, httpStatus: null, error: null };
@@ -90,7 +88,6 @@ export class PushDeliveries implements OnModuleInit {
     if (outcome.ok) {
       return { ...base, status: 'delivered', attempted: 1, httpStatus: outcome.httpStatus, answer: outcome.messages.at(-1) ?? null, error: null, finishedAt: new Date() };
     }
-    const schedule = this.config.retryScheduleSeconds;
     if (row.retry_step >= schedule.length) {
       return { ...base, status: 'failed', attempted: 1, httpStatus: outcome.httpStatus, error: outcome.error, finishedAt: new Date() };
     }
