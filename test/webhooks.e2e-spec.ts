@@ -318,4 +318,25 @@ describe('webhooks: calling an issued URL (sync)', () => {
     const [delivery] = await runtime.received(1);
     expect(await invocation(delivery.body.invocationId)).toMatchObject({ status: 'answered', answer: 'a\uFFFDb' });
   });
+
+  it('answers 503 without calling a runtime whose address is not public, when private addresses are not allowed', async () => {
+    const strict = await startApp({ OUTBOUND_ALLOW_PRIVATE: 'false', WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
+    try {
+      const issued = await issue({ command: '/ssrf' });
+      const res = await strict.http.get(pathOf(issued.url));
+      expect(res.status).toBe(503);
+      expect(res.body.status.message).toBe('the bot runtime failed: url resolves to a loopback address (127.0.0.1)');
+      const { rows } = await t.db.query('SELECT status, error FROM invocations WHERE webhook_id = $1', [issued.webhookId]);
+      expect(rows).toEqual([{ status: 'failed', error: 'url resolves to a loopback address (127.0.0.1)' }]);
+      expect(runtime.deliveries).toHaveLength(0);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('documents its routes in the OpenAPI document', async () => {
+    const { paths } = (await t.http.get('/docs-json')).body;
+    expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/v1/webhooks', '/v1/webhooks/{webhookId}/revoke', '/w/{token}', '/v1/invocations', '/v1/invocations/{id}', '/v1/invocations/{id}/redeliver', '/v1/updates']));
+    expect(Object.keys(paths['/w/{token}']).sort()).toEqual(['get', 'post']);
+  });
 });
