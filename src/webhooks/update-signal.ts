@@ -1,4 +1,6 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
  * Wakes long polls of a bot's update queue the moment this instance commits something for it. Pollers
@@ -6,9 +8,12 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
  * instances; LISTEN/NOTIFY would do that too, but does not pass through the embedded database's socket.
  */
 @Injectable()
-export class UpdateSignal implements OnModuleDestroy {
+export class UpdateSignal implements OnModuleInit, OnModuleDestroy {
   private readonly waiting = new Map<string, Set<() => void>>();
   private stopping = false;
+  // On a stop signal the server waits for requests in flight before it closes the app; a long poll must
+  // answer at once then, not hold the shutdown for up to 50 seconds.
+  private readonly stop = () => this.stopWaiting();
 
   get stopped(): boolean {
     return this.stopping;
@@ -40,7 +45,16 @@ export class UpdateSignal implements OnModuleDestroy {
     });
   }
 
+  onModuleInit(): void {
+    for (const signal of STOP_SIGNALS) process.once(signal, this.stop);
+  }
+
   onModuleDestroy(): void {
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, this.stop);
+    this.stopWaiting();
+  }
+
+  private stopWaiting(): void {
     this.stopping = true;
     for (const botId of [...this.waiting.keys()]) this.notify(botId);
   }
