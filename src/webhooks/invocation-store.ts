@@ -123,10 +123,10 @@ const SETTLE_SYNC = `
     AS u(id, status, http_status, answer, error, finished_at, reply_status, reply_headers, reply_body)
   WHERE i.id = u.id`;
 
-// Two statements in flight: under load each carries many calls (fewer commits, fewer round trips), and a
-// call never waits behind more than one. An unreachable database fails every row alike; anything else may
-// be one bad row, to be found alone.
-const BATCHING = { concurrency: 2, maxBatch: 256, retryAlone: (error: unknown) => !isDatabaseUnavailable(error) };
+// A few statements in flight: under load each carries many calls (fewer commits and round trips), while
+// Postgres still overlaps their work. Measured against 2 and 8, this did best. An unreachable database
+// fails every row alike; anything else may be one bad row, to be found alone.
+const BATCHING = { concurrency: 4, maxBatch: 256, retryAlone: (error: unknown) => !isDatabaseUnavailable(error) };
 
 @Injectable()
 export class InvocationStore {

@@ -30,7 +30,7 @@ export class Webhooks1763700200000 implements MigrationInterface {
         attempts integer NOT NULL DEFAULT 0,
         retry_step integer NOT NULL DEFAULT 0,
         next_attempt_at timestamptz,
-        update_id bigint UNIQUE,
+        update_id bigint,
         received_at timestamptz NOT NULL,
         finished_at timestamptz
       )`);
@@ -41,6 +41,8 @@ export class Webhooks1763700200000 implements MigrationInterface {
     await q.query(`CREATE INDEX invocations_bot_page ON invocations (bot_id, id DESC)`);
     await q.query(`CREATE INDEX invocations_push_due ON invocations (next_attempt_at) WHERE delivery = 'push' AND status = 'queued'`);
     await q.query(`CREATE INDEX invocations_pull_queue ON invocations (bot_id, update_id) WHERE delivery = 'pull' AND status = 'queued'`);
+    // Partial, so that a call costs no entry here until the pull queue hands it out.
+    await q.query(`CREATE UNIQUE INDEX invocations_update_id ON invocations (update_id) WHERE update_id IS NOT NULL`);
     await q.query(`CREATE SEQUENCE invocation_update_ids`);
 
     // Issued URLs are not stored, so a revocation is a tombstone. An admin's (bot_id NULL) stops the URL
