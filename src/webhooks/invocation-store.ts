@@ -124,8 +124,9 @@ const SETTLE_SYNC = `
   WHERE i.id = u.id`;
 
 // A few statements in flight: under load each carries many calls (fewer commits and round trips), while
-// Postgres still overlaps their work. Measured against 2 and 8, this did best. An unreachable database
-// fails every row alike; anything else may be one bad row, to be found alone.
+// Postgres still overlaps their work. In the bench 2 did worse and 8 no better, and 4 leaves most of the
+// pool to everything else. An unreachable database fails every row alike; anything else may be one bad
+// row, to be found alone.
 const BATCHING = { concurrency: 4, maxBatch: 256, retryAlone: (error: unknown) => !isDatabaseUnavailable(error) };
 
 @Injectable()
