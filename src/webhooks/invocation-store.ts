@@ -149,10 +149,6 @@ export class InvocationStore {
     return this.settler.submit(settlement);
   }
 
-  async drain(): Promise<void> {
-    await Promise.all([this.recorder.drain(), this.settler.drain()]);
-  }
-
   /**
    * The insert lost a race on a unique index: the URL's single use is taken, or another call with the
    * same idempotency key committed first, or an expired key (older than 24 h) is still on an old

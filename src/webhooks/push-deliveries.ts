@@ -57,7 +57,7 @@ export class PushDeliveries implements OnModuleInit {
     return this.queue.start((jobs) => this.deliver(jobs));
   }
 
-  async deliver(jobs: DeliveryJob[]): Promise<void> {
+  private async deliver(jobs: DeliveryJob[]): Promise<void> {
     const schedules = new Map(jobs.map((job) => [job.data.invocationId, job.data.schedule]));
     const ids = [...schedules.keys()];
     // Only what is still waiting: a repeated job for an attempt already made finds nothing to do.
