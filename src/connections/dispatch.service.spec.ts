@@ -49,7 +49,7 @@ describe('DispatchService round trips', () => {
       query: async (text: string, values: unknown[]) => {
         const read = text.trimStart().startsWith('SELECT');
         events.push(read ? 'sql:read connection' : 'sql:record delivery');
-        return read ? [row] : [{ id: values[0] }];
+        return read ? [row] : (values[0] as string[]).map((id) => ({ id }));
       },
     } as unknown as Sql;
     client = new OutboundClient({ allowPrivate: true });

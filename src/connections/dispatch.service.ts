@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Principal } from '../auth/principal';
+import { Batcher } from '../common/batcher';
+import { isDatabaseUnavailable } from '../common/database-errors';
 import { AppError } from '../common/errors';
 import { OutboundClient, OutboundError } from '../common/outbound/outbound-client';
 import { connectionsConfig } from '../config/connections.config';
@@ -15,30 +17,56 @@ import type { DispatchDto, DispatchResultView } from './dto/dispatch.dto';
 import type { PreparedConnection } from './prepared-connection';
 
 /*
- * The delivery and the connection's `error` are written together, after the backend answered: one round
- * trip, one statement. The UPDATE touches the row only when `error` really changes, so a healthy
- * connection's row is never rewritten. Selecting from `connections` makes a connection deleted meanwhile
- * insert nothing instead of failing on the foreign key. Unnamed on purpose: the embedded database serves
- * every pool connection from one session, where a named statement prepared by one collides with another.
+ * The delivery and the connection's `error` are written together, after the backend answered, and
+ * dispatches that finish together share the statement (group commit): one round trip and one commit for
+ * all of them, before any of them is answered. The UPDATE sets each connection's `error` from its latest
+ * delivery in the batch and touches the row only when that really changes, so a healthy connection's row
+ * is never rewritten. Joining `connections` makes a connection deleted meanwhile insert nothing instead of
+ * failing on the foreign key.
  */
-const RECORD_DELIVERY = `
-  WITH touched AS (
-    UPDATE connections SET error = $9::text WHERE id = $2::varchar AND error IS DISTINCT FROM $9::text
+const RECORD_DELIVERIES = `
+  WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::int[], $5::int[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::text[])
+      WITH ORDINALITY AS t(id, connection_id, status, http_status, duration_ms, request_url, request_headers, request_body, error, response_body, ord)
+  ),
+  latest AS (
+    SELECT DISTINCT ON (connection_id) connection_id, error FROM input ORDER BY connection_id, ord DESC
+  ),
+  touched AS (
+    UPDATE connections c SET error = l.error FROM latest l WHERE c.id = l.connection_id AND c.error IS DISTINCT FROM l.error
   )
   INSERT INTO connection_deliveries
     (id, connection_id, bot_id, status, http_status, duration_ms, error, request_url, request_headers, request_body, response_body)
-  SELECT $1::uuid, c.id, c.bot_id, $3::varchar, $4::int, $5::int, $9::text, $6::text, $7::jsonb, $8::text, $10::text
-  FROM connections c WHERE c.id = $2::varchar
+  SELECT i.id, c.id, c.bot_id, i.status, i.http_status, i.duration_ms, i.error, i.request_url, i.request_headers, i.request_body, i.response_body
+  FROM input i JOIN connections c ON c.id = i.connection_id
   RETURNING id`;
+
+/** Replies may be 64 KiB each, so a batch stays well under a few MiB. */
+const BATCHING = { concurrency: 2, maxBatch: 32, retryAlone: (error: unknown) => !isDatabaseUnavailable(error) };
+
+interface DeliveryRecord {
+  id: string;
+  connectionId: string;
+  status: 'succeeded' | 'failed';
+  httpStatus: number | null;
+  durationMs: number;
+  requestUrl: string;
+  requestHeaders: string;
+  requestBody: string;
+  error: string | null;
+  responseBody: string | null;
+}
 
 /**
  * POST …/:id/dispatch, top to bottom: find the connection (memory), refuse when unverified or the circuit is
- * open, sign and send, judge the reply, record the delivery and the connection's error in one statement,
+ * open, sign and send, judge the reply, record the delivery and the connection's error (group-committed),
  * answer. Nothing touches the database before the backend is called.
  */
 @Injectable()
 export class DispatchService {
   private readonly breakers: CircuitBreakers;
+  /** Says, for each delivery, whether it was written (false: its connection was deleted meanwhile). */
+  private readonly recorder = new Batcher<DeliveryRecord, boolean>((records) => this.recordBatch(records), BATCHING);
 
   constructor(
     private readonly cache: ConnectionCache,
@@ -117,28 +145,45 @@ export class DispatchService {
     this.metrics.deliveries.inc({ target: 'connection', outcome: outcome.ok ? 'succeeded' : 'failed' });
     this.metrics.deliveryDuration.observe({ target: 'connection' }, outcome.durationMs / 1000);
 
-    const error = outcome.ok ? null : outcome.error;
-    const recorded = await this.sql.query(
-      RECORD_DELIVERY,
-      [
-        deliveryId,
-        connection.id,
-        outcome.ok ? 'succeeded' : 'failed',
-        outcome.httpStatus,
-        outcome.durationMs,
-        connection.redactedUrl,
-        JSON.stringify({ ...connection.recordedHeaders, ...signed }),
-        body,
-        error,
-        outcome.responseBody,
-      ],
-    );
-    if (recorded.length === 0) {
+    const recorded = await this.recorder.submit({
+      id: deliveryId,
+      connectionId: connection.id,
+      status: outcome.ok ? 'succeeded' : 'failed',
+      httpStatus: outcome.httpStatus,
+      durationMs: outcome.durationMs,
+      requestUrl: connection.redactedUrl,
+      requestHeaders: JSON.stringify({ ...connection.recordedHeaders, ...signed }),
+      requestBody: body,
+      error: outcome.ok ? null : outcome.error,
+      responseBody: outcome.responseBody,
+    });
+    if (!recorded) {
       this.cache.forget(connection.id);
       throw notFound(connection.id);
     }
     if (!outcome.ok) throw outcome.failure;
     return { deliveryId, durationMs: outcome.durationMs, responses: outcome.reply.responses, attributes: outcome.reply.attributes };
+  }
+
+  private async recordBatch(records: DeliveryRecord[]): Promise<boolean[]> {
+    const rows = await this.sql.query<{ id: string }>(
+      RECORD_DELIVERIES,
+      [
+        records.map((r) => r.id),
+        records.map((r) => r.connectionId),
+        records.map((r) => r.status),
+        records.map((r) => r.httpStatus),
+        records.map((r) => r.durationMs),
+        records.map((r) => r.requestUrl),
+        records.map((r) => r.requestHeaders),
+        records.map((r) => r.requestBody),
+        records.map((r) => r.error),
+        records.map((r) => r.responseBody),
+      ],
+      'connections_record_deliveries',
+    );
+    const written = new Set(rows.map((row) => row.id));
+    return records.map((r) => written.has(r.id));
   }
 
   /** Called when a connection changed or went away: its failures no longer say anything about it. */
