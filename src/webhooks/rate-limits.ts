@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { webhooksConfig } from '../config/webhooks.config';
 import { AppError } from '../common/errors';
@@ -61,8 +61,10 @@ export class RateLimits implements OnApplicationShutdown {
   }
 
   private connect(url: string): Redis {
+    // Loaded only when REDIS_URL is set: most deployments never need the client's memory.
+    const { default: RedisClient } = require('ioredis') as typeof import('ioredis');
     // No offline queue: while Redis is away a call must fall back to memory at once, not wait for it.
-    const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    const redis = new RedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
     redis.on('error', (error: Error) => {
       const now = Date.now();
       if (now - this.lastRedisWarning < 60_000) return;
