@@ -1,12 +1,12 @@
 import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadGatewayResponse, ApiConflictResponse, ApiGatewayTimeoutResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadGatewayResponse, ApiBody, ApiConflictResponse, ApiGatewayTimeoutResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/auth.decorator';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { ParseObjectIdPipe, ParseUuidPipe } from '../common/ids';
 import { DeliveriesService } from './deliveries.service';
 import { DispatchService } from './dispatch.service';
 import { DeliveryPageView, DeliveryView, ListDeliveriesQuery } from './dto/delivery.dto';
-import { DispatchDto, DispatchResultView } from './dto/dispatch.dto';
+import { DispatchBody, DispatchResultView } from './dto/dispatch.dto';
 
 /** What a dispatch (or a retry, which answers the same way) can come back with. */
 const DispatchAnswers = () =>
@@ -30,8 +30,9 @@ export class DispatchController {
 
   @Post('dispatch')
   @HttpCode(200)
+  @ApiBody({ type: DispatchBody })
   @DispatchAnswers()
-  dispatch(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string, @Body() body: DispatchDto): Promise<DispatchResultView> {
+  dispatch(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string, @Body() body: unknown): Promise<DispatchResultView> {
     return this.dispatcher.dispatch(principal, id, body);
   }
 

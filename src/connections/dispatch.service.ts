@@ -13,7 +13,8 @@ import { ResponseValidator } from '../responses/response-validator';
 import { CircuitBreakers } from './circuit-breaker';
 import { ConnectionCache } from './connection-cache';
 import { DispatchOutcome, judgeFailure, judgeResponse, MAX_REPLY_BYTES } from './dispatch-outcome';
-import type { DispatchDto, DispatchResultView } from './dto/dispatch.dto';
+import { parseDispatchRequest } from './dispatch-request';
+import type { DispatchResultView } from './dto/dispatch.dto';
 import type { PreparedConnection } from './prepared-connection';
 
 /*
@@ -79,7 +80,8 @@ export class DispatchService {
     this.breakers = new CircuitBreakers({ failures: config.circuitFailures, cooldownMs: config.circuitCooldownMs });
   }
 
-  async dispatch(principal: Principal, id: string, dto: DispatchDto): Promise<DispatchResultView> {
+  async dispatch(principal: Principal, id: string, input: unknown): Promise<DispatchResultView> {
+    const dto = parseDispatchRequest(input);
     const connection = await this.find(principal, id);
     // The field order is chatbot.com's; absent optional values go out as null so every backend sees one shape.
     const body = JSON.stringify({
