@@ -16,6 +16,14 @@ describe('StandardWebhookSigner', () => {
     expect(() => new Webhook(secret).verify('{"a":2}', { ...headers })).toThrow();
   });
 
+  it('signs exactly as the standardwebhooks package does, non-ASCII payloads included', () => {
+    const secret = generateSigningSecret();
+    const at = new Date('2026-11-21T08:00:00.123Z');
+    for (const payload of ['{"a":1}', '{"name":"Zoë 😀"}', 'lone \uD800 surrogate', '']) {
+      expect(new StandardWebhookSigner(secret).sign('msg_3', payload, at)['webhook-signature']).toBe(new Webhook(secret).sign('msg_3', at, payload));
+    }
+  });
+
   it('generates secrets of the whsec_ form with at least 24 random bytes', () => {
     const secret = generateSigningSecret();
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
