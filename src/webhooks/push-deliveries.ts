@@ -74,9 +74,12 @@ export class PushDeliveries implements OnModuleInit {
       const s = settlements[i];
       if (s.status === 'queued' && s.delivery === 'push') retries.push({ invocationId: s.id, attempt: due[i].attempts + 2, at: s.nextAttemptAt!, schedule: schedules.get(s.id) });
     }
-    // The next attempt is queued before the row says it is due, so a crash in between cannot lose it.
-    await this.queue.schedule(retries);
+    // The failed attempt is recorded before its retry is queued. The other way round, a short retry delay
+    // let a worker take the retry while the row still showed the attempt before, try again at once, and queue
+    // its own retry under the job id already taken, so the call waited for the sweeper. A crash between the
+    // two leaves a queued row whose time has come and no job: the sweeper queues it again.
     await this.settle(settlements);
+    await this.queue.schedule(retries);
     for (let i = 0; i < due.length; i++) if (settlements[i].delivery === 'pull') this.updates.notify(due[i].bot_id);
   }
 
