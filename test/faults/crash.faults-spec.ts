@@ -67,9 +67,11 @@ describe('app crash', () => {
     const stored = await db.query<{ id: string }>('SELECT id FROM invocations WHERE id = ANY($1)', [load.accepted]);
     expect(stored.rows.length).toBe(load.accepted.length);
 
-    // Deliveries the dead process had in flight are taken up again once their jobs count as abandoned:
-    // the runtime timeout plus 30 s, plus pg-boss's 10 s maintenance round. A minute and a half is plenty.
-    const deliveredIn = await waitFor(() => load.accepted.every((id) => runtime.deliveries.has(id)), 90_000);
+    // Deliveries the dead process had in flight are taken up again once their jobs count as abandoned (the
+    // runtime timeout plus 30 s, plus pg-boss's 10 s maintenance round); calls it had committed but not yet
+    // queued, once the sweeper finds them as overdue (the same margin, plus its 30 s round). Two minutes
+    // leave room for both.
+    const deliveredIn = await waitFor(() => load.accepted.every((id) => runtime.deliveries.has(id)), 120_000);
     const lost = load.accepted.filter((id) => !runtime.deliveries.has(id));
     expect(lost).toEqual([]);
     expect(runtime.rejected).toEqual([]);
