@@ -7,7 +7,7 @@ import { databaseConfig } from '../config/database.config';
 import { securityConfig } from '../config/security.config';
 import { SecretBox } from '../common/secret-box';
 import { dataSourceOptions } from './data-source-options';
-import { EmbeddedPostgres } from './embedded-postgres';
+import type { EmbeddedPostgres } from './embedded-postgres';
 import { loadOrCreateKeyFile } from './encryption-key';
 import { Sql } from './sql';
 
@@ -32,6 +32,9 @@ export class DatabaseLocation implements OnApplicationShutdown {
       this.url = this.config.url;
       return;
     }
+    // Loaded only here: with DATABASE_URL, PGlite's code would be a few MB of heap for nothing, and every
+    // MB the heap keeps lets V8 grow it by several more under load.
+    const { EmbeddedPostgres } = await import('./embedded-postgres');
     this.embedded = await EmbeddedPostgres.start(this.config.dataDir);
     this.url = this.embedded.url;
     this.logger.log(`embedded Postgres serving ${this.config.dataDir}`);
