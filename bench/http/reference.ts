@@ -2,8 +2,9 @@
  * The yardstick: bothooks' four hot paths written by hand in plain Express 5 + pg + undici, as a careful
  * engineer would without a framework. Each does the essential work and no more:
  * - issue: look up the bearer key's hash, check the body, HMAC-sign the URL, answer 201;
- * - receive: verify the URL's HMAC and expiry, insert one invocation row, answer 202 (async), or POST the
- *   call to the bot runtime signed the Standard Webhooks way, record its answer and answer 200 (sync);
+ * - receive: verify the URL's HMAC and expiry, insert one invocation row holding the runtime message a
+ *   later delivery needs (§3.4, as bothooks stores), answer 202 (async), or POST that message to the bot
+ *   runtime signed the Standard Webhooks way, record its answer and answer 200 (sync);
  * - dispatch: look up the key's hash and the connection in one query, POST the signed chat to the backend,
  *   parse its reply, validate it with an ajv-compiled schema, insert a delivery row, answer 200.
  * Statements are prepared (named); the URL keys are read once at start. Nothing is logged.
@@ -45,7 +46,8 @@ class HttpError extends Error {
   }
 }
 
-const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+// The pool size bothooks uses with DATABASE_URL, so that both sides may keep as many statements in flight.
+const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
 // As any long-running pg service must: an idle connection the server drops is not a crash.
 pool.on('error', (error) => process.stderr.write(`reference: idle database connection lost: ${error.message}\n`));
 const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
@@ -139,18 +141,7 @@ async function receive(req: Request, res: Response): Promise<void> {
   const id = randomUUID();
   const receivedAt = new Date();
   const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-  const async = claims.m === 'async' || bot.runtime === null;
-  await pool.query({
-    name: 'ref-insert-invocation',
-    text: `INSERT INTO ref_invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, status, payload, received_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    values: [id, claims.w, botId, claims.c, claims.u, claims.ch, req.method, async ? 'queued' : 'received', body, receivedAt],
-  });
-  if (async) {
-    res.status(202).json({ accepted: true, invocationId: id });
-    return;
-  }
-
+  // What a later delivery needs, stored with the call: the contract's runtime message (§3.4).
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -169,6 +160,18 @@ async function receive(req: Request, res: Response): Promise<void> {
     options: { url: `${publicUrl}${req.originalUrl}`, method: req.method, params: req.query, headers, ip: req.socket.remoteAddress, body },
     receivedAt: receivedAt.toISOString(),
   });
+  const async = claims.m === 'async' || bot.runtime === null;
+  await pool.query({
+    name: 'ref-insert-invocation',
+    text: `INSERT INTO ref_invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, status, payload, received_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    values: [id, claims.w, botId, claims.c, claims.u, claims.ch, req.method, async ? 'queued' : 'received', payload, receivedAt],
+  });
+  if (async) {
+    res.status(202).json({ accepted: true, invocationId: id });
+    return;
+  }
+
   let messages: string[];
   try {
     const reply = await agent.request({
