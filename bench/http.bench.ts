@@ -215,7 +215,7 @@ function report(bench: Bench, rss: number[]): number {
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  console.log(`\n${CONNECTIONS} connections, ${ROUNDS * PASSES} x ${DURATION_SECONDS} s per side per scenario, ${cpus().length} cores, node ${process.version}`);
+  console.log(`\n${CONNECTIONS} connections, ${ROUNDS * PASSES} x ${DURATION_SECONDS} s per side per scenario, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
   console.log(`per pass, ratio: ${passes.map((p, i) => `${i + 1}: ${SCENARIOS.map((s) => `${s} ${f2(p[s].ratio)}`).join(', ')}`).join(' | ')}`);
   console.log(
