@@ -9,6 +9,8 @@ import { API_KEY_SCHEME } from './auth/auth.decorator';
 import { errorEnvelope } from './common/errors';
 import { createLogger, NestPinoLogger, requestLogger } from './common/logger';
 import { Configuration, readConfiguration } from './config/configuration';
+import { receiveIssuedUrls, receiveOpenApiPaths } from './webhooks/receive.route';
+import { ReceiveService } from './webhooks/receive.service';
 
 export const WEBHOOK_PATH_PREFIX = '/w/';
 const JSON_BODY_LIMIT = '1mb';
@@ -22,7 +24,8 @@ export interface CreatedApp {
 
 /**
  * Builds the app exactly as production runs it: the e2e tests call this too. Body parsing is ours:
- * JSON for the API, raw bytes of any type for issued webhook URLs.
+ * JSON for the API, raw bytes of any type for issued webhook URLs, which are then answered ahead of
+ * Nest's router (see receive.route.ts).
  */
 export async function createApp(env: Record<string, string | undefined> = process.env): Promise<CreatedApp> {
   const config = readConfiguration(env);
@@ -32,6 +35,7 @@ export async function createApp(env: Record<string, string | undefined> = proces
   app.disable('x-powered-by');
   app.use(requestLogger(logger));
   app.use(bodyParsers(config));
+  app.use(receiveIssuedUrls(app.get(ReceiveService)));
 
   const document = SwaggerModule.createDocument(
     app,
@@ -42,6 +46,7 @@ export async function createApp(env: Record<string, string | undefined> = proces
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'bh_admin_… or bh_bot_… API key' }, API_KEY_SCHEME)
       .build(),
   );
+  Object.assign(document.paths, receiveOpenApiPaths);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await app.init();
   return { app, config, logger };

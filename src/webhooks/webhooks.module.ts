@@ -7,7 +7,6 @@ import { InvocationsService } from './invocations.service';
 import { IssueService } from './issue.service';
 import { PushDeliveries } from './push-deliveries';
 import { RateLimits } from './rate-limits';
-import { ReceiveController } from './receive.controller';
 import { ReceiveService } from './receive.service';
 import { RuntimeClient } from './runtime-client';
 import { Sweeper } from './sweeper';
@@ -19,7 +18,8 @@ import { WebhooksController } from './webhooks.controller';
 /** Issued webhook URLs (contract §3): issue, receive, deliver (sync, async with retries, pull), manage. */
 @Module({
   imports: [BotsModule],
-  controllers: [WebhooksController, ReceiveController, InvocationsController, UpdatesController],
+  // Issued URLs themselves are served by receiveIssuedUrls (receive.route.ts), ahead of these controllers.
+  controllers: [WebhooksController, InvocationsController, UpdatesController],
   providers: [
     IssueService,
     ReceiveService,
