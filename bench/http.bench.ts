@@ -161,7 +161,8 @@ async function main(): Promise<number> {
         if (rows !== null && rows < answers) bench.failures.push(`${side.name}/${scenario}: ${answers} answers promised a committed row, ${rows} rows found`);
       }
     }
-    return report(bench, rss);
+    const [{ server_version: postgres }] = (await db.query('SHOW server_version')).rows;
+    return report(bench, rss, postgres);
   } finally {
     for (const step of cleanup.reverse()) {
       await step().catch((error: Error) => process.stderr.write(`cleanup: ${error.message}\n`));
@@ -169,7 +170,7 @@ async function main(): Promise<number> {
   }
 }
 
-function report(bench: Bench, rss: number[]): number {
+function report(bench: Bench, rss: number[], postgres: string): number {
   const scenarios = SCENARIOS.map((scenario) => {
     const bothooks = bench.measurement('bothooks', scenario);
     const reference = bench.measurement('reference', scenario);
@@ -215,7 +216,7 @@ function report(bench: Bench, rss: number[]): number {
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  console.log(`\n${CONNECTIONS} connections, ${ROUNDS * PASSES} x ${DURATION_SECONDS} s per side per scenario, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(`\n${CONNECTIONS} connections, ${ROUNDS * PASSES} x ${DURATION_SECONDS} s per side per scenario, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, Postgres ${postgres}`);
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
   console.log(`per pass, ratio: ${passes.map((p, i) => `${i + 1}: ${SCENARIOS.map((s) => `${s} ${f2(p[s].ratio)}`).join(', ')}`).join(' | ')}`);
   console.log(
@@ -229,7 +230,7 @@ function report(bench: Bench, rss: number[]): number {
     `${JSON.stringify(
       {
         date: new Date().toISOString(),
-        machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+        machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres },
         settings: { connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, roundsPerPass: ROUNDS, passes: PASSES, warmupSeconds: WARMUP_SECONDS },
         scenarios,
         passes,
