@@ -133,7 +133,7 @@ describe('bots (admin)', () => {
     it('answers 400 for malformed JSON and for a body that is not an object', async () => {
       const res = await t.http.post('/v1/bots').set(...admin()).set('content-type', 'application/json').send('{"name": ');
       expect(res.status).toBe(400);
-      expect(res.body.status).toEqual({ code: 400, type: 'bad_request', message: 'request body is not valid JSON' });
+      expect(res.body.status).toEqual({ code: 400, type: 'bad_request', message: 'request body is not valid JSON', reason: 'validation_failed' });
       expect((await t.http.post('/v1/bots').set(...admin()).send([{ name: 'x' }])).status).toBe(400);
       expect((await t.http.post('/v1/bots').set(...admin()).set('content-type', 'application/json').send('"x"')).status).toBe(400);
     });

@@ -192,7 +192,7 @@ describe('connections: dispatch, deliveries, circuit breaker', () => {
       backend.onMessage = () => ({ body: { responses: [{ type: 'text' }, { type: 'image', imageUrl: 'ftp://x' }], attributes: { a: { b: 1 } }, extra: 1 } });
       const res = await dispatch(id);
       expect(res.status).toBe(502);
-      expect(res.body.status).toEqual({ code: 502, type: 'bad_gateway', message: "the backend's reply is not valid: 4 violations" });
+      expect(res.body.status).toEqual({ code: 502, type: 'bad_gateway', message: "the backend's reply is not valid: 4 violations", reason: 'backend_bad_reply' });
       expect(res.body.errors).toEqual([
         { path: 'responses[0].message', message: 'is required' },
         { path: 'responses[1].imageUrl', message: 'must be an http or https URL' },
@@ -239,7 +239,7 @@ describe('connections: dispatch, deliveries, circuit breaker', () => {
       backend.onMessage = () => ({ status: 404, body: { error: 'no such route' } });
       const notFound = await dispatch(id);
       expect(notFound.status).toBe(502);
-      expect(notFound.body).toEqual({ timestamp: expect.any(String), status: { code: 502, type: 'bad_gateway', message: 'Request failed with status code 404' } });
+      expect(notFound.body).toEqual({ timestamp: expect.any(String), status: { code: 502, type: 'bad_gateway', message: 'Request failed with status code 404', reason: 'backend_status' } });
       expect(await connectionError(id)).toBe('Request failed with status code 404');
       const listed = (await t.http.get(BASE).set(...admin())).body.find((c: { id: string }) => c.id === id);
       expect(listed.error).toBe('Request failed with status code 404');
@@ -266,7 +266,7 @@ describe('connections: dispatch, deliveries, circuit breaker', () => {
       const res = await dispatch(id);
       const elapsed = Date.now() - startedAt;
       expect(res.status).toBe(504);
-      expect(res.body.status).toEqual({ code: 504, type: 'gateway_timeout', message: 'timeout of 300ms exceeded' });
+      expect(res.body.status).toEqual({ code: 504, type: 'gateway_timeout', message: 'timeout of 300ms exceeded', reason: 'backend_timeout' });
       expect(elapsed).toBeGreaterThanOrEqual(290);
       expect(elapsed).toBeLessThan(1000);
       expect(await connectionError(id)).toBe('timeout of 300ms exceeded');

@@ -144,7 +144,7 @@ describe('connections: outbound safety (OUTBOUND_ALLOW_PRIVATE=false)', () => {
       expect(created.status).toBe(201);
       const res = await strict.http.post(`${BASE}/${created.body.id}/dispatch`).set(...bearer(strict.adminKey)).send({ chatId: '1', userId: '2' });
       expect(res.status).toBe(502);
-      expect(res.body.status).toEqual({ code: 502, type: 'bad_gateway', message: expect.stringContaining(`${range} address`) });
+      expect(res.body.status).toEqual({ code: 502, type: 'bad_gateway', message: expect.stringContaining(`${range} address`), reason: 'backend_unreachable' });
       expect(backend.requests).toHaveLength(0);
       const { rows } = await strict.db.query('SELECT status, http_status, error FROM connection_deliveries WHERE connection_id = $1', [created.body.id]);
       expect(rows).toEqual([{ status: 'failed', http_status: null, error: res.body.status.message }]);

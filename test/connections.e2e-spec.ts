@@ -140,7 +140,7 @@ describe('connections: CRUD, field rules, handshake, secrets at rest', () => {
     it('answers 400 for a malformed id and 404 for an unknown one, in the error envelope', async () => {
       const bad = await t.http.get(`${BASE}/not-an-id`).set(...admin());
       expect(bad.status).toBe(400);
-      expect(bad.body).toEqual({ timestamp: expect.any(String), status: { code: 400, type: 'bad_request', message: expect.stringContaining('malformed id') } });
+      expect(bad.body).toEqual({ timestamp: expect.any(String), status: { code: 400, type: 'bad_request', message: expect.stringContaining('malformed id'), reason: 'validation_failed' } });
       const unknown = await t.http.get(`${BASE}/${'a'.repeat(24)}`).set(...admin());
       expect(unknown.status).toBe(404);
       expect(unknown.body.status).toEqual({ code: 404, type: 'not_found', message: `connection ${'a'.repeat(24)} not found` });
@@ -167,7 +167,7 @@ describe('connections: CRUD, field rules, handshake, secrets at rest', () => {
       const req = method === 'post' ? t.http.post(BASE) : t.http.put(`${BASE}/${id}`);
       const res = await req.set(...admin()).send(body);
       expect(res.status).toBe(400);
-      expect(res.body.status).toEqual({ code: 400, type: 'bad_request', message: 'request validation failed' });
+      expect(res.body.status).toEqual({ code: 400, type: 'bad_request', message: 'request validation failed', reason: 'validation_failed' });
       return (res.body.errors as { path: string; message: string }[]).map((e) => e.path);
     }
 

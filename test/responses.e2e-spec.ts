@@ -87,7 +87,7 @@ describe('POST /v2/responses/validate', () => {
     expect(res.status).toBe(422);
     expect(res.body).toEqual({
       timestamp: expect.any(String),
-      status: { code: 422, type: 'unprocessable_entity', message: 'the reply is not valid: 8 violations' },
+      status: { code: 422, type: 'unprocessable_entity', message: 'the reply is not valid: 8 violations', reason: 'validation_failed' },
       errors: [
         { path: 'responses[0].message', message: 'must be 1 to 1024 characters' },
         { path: 'responses[0].delay', message: 'must be an integer from 100 to 10000' },
@@ -129,7 +129,7 @@ describe('POST /v2/responses/validate', () => {
   it('answers 400 for malformed JSON', async () => {
     const res = await validate(bot.apiKey).set('content-type', 'application/json').send('{"responses": [');
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ timestamp: expect.any(String), status: { code: 400, type: 'bad_request', message: expect.any(String) } });
+    expect(res.body).toEqual({ timestamp: expect.any(String), status: { code: 400, type: 'bad_request', message: expect.any(String), reason: 'validation_failed' } });
   });
 
   it('answers 415 for a body that is not JSON', async () => {

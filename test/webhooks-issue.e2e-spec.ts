@@ -78,7 +78,7 @@ describe('webhooks: issuing URLs and what makes them stop working', () => {
     const bad = async (body: unknown, paths: string[]) => {
       const res = await post(body);
       expect(res.status).toBe(400);
-      expect(res.body.status).toEqual({ code: 400, type: 'bad_request', message: expect.any(String) });
+      expect(res.body.status).toEqual({ code: 400, type: 'bad_request', message: expect.any(String), reason: 'validation_failed' });
       expect((res.body.errors ?? []).map((e: { path: string }) => e.path).sort()).toEqual([...paths].sort());
     };
     const text = (n: number) => 'x'.repeat(n);
@@ -171,7 +171,7 @@ describe('webhooks: issuing URLs and what makes them stop working', () => {
     await new Promise((resolve) => setTimeout(resolve, Date.parse(issued.expiresAt!) - Date.now() + 20));
     const res = await call(issued.url);
     expect(res.status).toBe(410);
-    expect(res.body.status).toEqual({ code: 410, type: 'gone', message: `this URL expired at ${issued.expiresAt}` });
+    expect(res.body.status).toEqual({ code: 410, type: 'gone', message: `this URL expired at ${issued.expiresAt}`, reason: 'url_expired' });
   });
 
   it('revokes a URL: 410 from then on; a bot key cannot revoke another bot’s URL', async () => {
@@ -216,7 +216,7 @@ describe('webhooks: issuing URLs and what makes them stop working', () => {
     expect((await t.http.delete(`/v1/bots/${doomed.id}`).set(...bearer(t.adminKey))).status).toBe(200);
     const res = await call(issued.url);
     expect(res.status).toBe(404);
-    expect(res.body.status).toEqual({ code: 404, type: 'not_found', message: `bot ${doomed.id} not found` });
+    expect(res.body.status).toEqual({ code: 404, type: 'not_found', message: `bot ${doomed.id} not found`, reason: 'bot_deleted' });
     expect((await call(issued.url.replace(doomed.id, 'abcdefabcdefabcdefabcdef'))).status).toBe(403);
     expect((await call(`${t.url}/w/nothing-like-a-token`)).status).toBe(403);
   });

@@ -38,7 +38,7 @@ describe('webhooks: rate limits', () => {
       expect(results.map((r) => r.status).sort()).toEqual([202, 202, 202, 429, 429]);
       const limited = results.find((r) => r.status === 429)!;
       expect(limited.retryAfter).toBe('1');
-      expect(limited.body.status).toEqual({ code: 429, type: 'too_many_requests', message: expect.stringContaining('192.0.2.77') });
+      expect(limited.body.status).toEqual({ code: 429, type: 'too_many_requests', message: expect.stringContaining('192.0.2.77'), reason: 'rate_limited' });
     });
 
     it('answers 429 past RATE_LIMIT_PER_WEBHOOK calls a second to one URL, whatever the callers', async () => {

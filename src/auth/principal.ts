@@ -24,7 +24,7 @@ export function botIdFor(principal: Principal, requested: string | undefined, wh
     return principal.botId;
   }
   if (requested === undefined) {
-    throw new AppError('bad_request', 'request validation failed', [{ path: 'botId', message: 'botId is required with an admin key' }]);
+    throw new AppError('bad_request', 'request validation failed', { errors: [{ path: 'botId', message: 'botId is required with an admin key' }] });
   }
   return requested;
 }

@@ -107,7 +107,7 @@ export class BotsService {
     try {
       await assertPublicUrl(url, { allowPrivate: this.security.outboundAllowPrivate });
     } catch (error) {
-      throw new AppError('bad_request', 'request validation failed', [{ path: 'runtimeUrl', message: (error as Error).message }]);
+      throw new AppError('bad_request', 'request validation failed', { errors: [{ path: 'runtimeUrl', message: (error as Error).message }] });
     }
   }
 

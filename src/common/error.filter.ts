@@ -1,7 +1,15 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { AppError, errorEnvelope, errorTypeFor, FieldError } from './errors';
+import { AppError, errorEnvelope, errorTypeFor, FieldError, Reason } from './errors';
 import { isDatabaseUnavailable } from './database-errors';
+
+interface Described {
+  status: number;
+  message: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  reason?: Reason;
+}
 
 interface BodyParserError {
   type?: string;
@@ -21,14 +29,14 @@ export class ErrorFilter implements ExceptionFilter {
       res.end();
       return;
     }
-    const { status, message, errors, headers } = this.describe(exception);
+    const { status, message, errors, headers, reason } = this.describe(exception);
     if (headers) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-    res.status(status).json(errorEnvelope(errorTypeFor(status), message, errors));
+    res.status(status).json(errorEnvelope(errorTypeFor(status), message, errors, reason));
   }
 
-  private describe(exception: unknown): { status: number; message: string; errors?: FieldError[]; headers?: Record<string, string> } {
+  private describe(exception: unknown): Described {
     if (exception instanceof AppError) {
-      return { status: exception.status, message: exception.message, errors: exception.errors, headers: exception.headers };
+      return { status: exception.status, message: exception.message, errors: exception.errors, headers: exception.headers, reason: exception.reason };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -44,7 +52,7 @@ export class ErrorFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`database unavailable: ${(exception as Error).message}`);
-      return { status: 503, message: 'the database is unavailable; try again shortly', headers: { 'retry-after': '5' } };
+      return { status: 503, message: 'the database is unavailable; try again shortly', headers: { 'retry-after': '5' }, reason: 'database_unavailable' };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { status: 500, message: 'internal error' };

@@ -55,7 +55,7 @@ export class RequestValidationPipe extends ValidationPipe {
       transform: true,
       validateCustomDecorators: false,
       stopAtFirstError: false,
-      exceptionFactory: (errors) => new AppError('bad_request', 'request validation failed', flatten(errors)),
+      exceptionFactory: (errors) => new AppError('bad_request', 'request validation failed', { errors: flatten(errors) }),
     });
   }
 
@@ -66,16 +66,16 @@ export class RequestValidationPipe extends ValidationPipe {
         throw new AppError('bad_request', 'request body must be a JSON object');
       }
       const problems = unstorableInput(value);
-      if (problems.length > 0) throw new AppError('bad_request', 'request validation failed', problems);
+      if (problems.length > 0) throw new AppError('bad_request', 'request validation failed', { errors: problems });
     }
     if (metadata.type === 'query' && metadata.metatype && value && typeof value === 'object') {
       for (const [key, item] of Object.entries(value)) {
         if (typeof item !== 'string' && item !== undefined) {
-          throw new AppError('bad_request', 'request validation failed', [{ path: key, message: 'must be given once, as a plain value' }]);
+          throw new AppError('bad_request', 'request validation failed', { errors: [{ path: key, message: 'must be given once, as a plain value' }] });
         }
       }
       const problems = unstorableInput(value);
-      if (problems.length > 0) throw new AppError('bad_request', 'request validation failed', problems);
+      if (problems.length > 0) throw new AppError('bad_request', 'request validation failed', { errors: problems });
     }
     return super.transform(value, metadata);
   }

@@ -25,7 +25,7 @@ export class ConnectionBodyPipe extends RequestValidationPipe {
     }
     const body = (value ?? {}) as Record<string, unknown>;
     problems.push(...headerProblems(body.headers, body.auth !== undefined && body.auth !== null));
-    if (problems.length > 0) throw new AppError('bad_request', 'request validation failed', problems);
+    if (problems.length > 0) throw new AppError('bad_request', 'request validation failed', { errors: problems });
     return validated;
   }
 }

@@ -136,7 +136,7 @@ export class ConnectionsService {
     try {
       await assertPublicUrl(url, { allowPrivate: this.security.outboundAllowPrivate });
     } catch (error) {
-      throw new AppError('bad_request', 'request validation failed', [{ path: 'url', message: (error as Error).message }]);
+      throw new AppError('bad_request', 'request validation failed', { errors: [{ path: 'url', message: (error as Error).message }] });
     }
   }
 

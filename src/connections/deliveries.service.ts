@@ -115,7 +115,7 @@ export function encodeCursor(position: string, id: string): string {
 export function decodeCursor(cursor: string): { position: string; id: string } {
   const [position, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (!position || !id || !CURSOR_POSITION.test(position) || !UUID.test(id)) {
-    throw new AppError('bad_request', 'request validation failed', [{ path: 'cursor', message: 'cursor is not one this API returned' }]);
+    throw new AppError('bad_request', 'request validation failed', { errors: [{ path: 'cursor', message: 'cursor is not one this API returned' }] });
   }
   return { position, id };
 }

@@ -22,12 +22,12 @@ export function judgeResponse(response: OutboundResponse, validate: (reply: unkn
   const text = response.body.toString('utf8').replace(/\0/g, '\ufffd');
   if (status < 200 || status > 299) {
     const message = `Request failed with status code ${status}`;
-    return failed(status, durationMs, text, message, new AppError('bad_gateway', message));
+    return failed(status, durationMs, text, message, new AppError('bad_gateway', message, { reason: 'backend_status' }));
   }
   // Decoding would quietly turn broken bytes into U+FFFD and pass them on to the chat as if the backend had said so.
   if (!isUtf8(response.body)) {
     const message = "the backend's reply is not valid UTF-8";
-    return failed(status, durationMs, text, message, new AppError('bad_gateway', message, [{ path: '', message: 'is not valid UTF-8' }]));
+    return failed(status, durationMs, text, message, new AppError('bad_gateway', message, { errors: [{ path: '', message: 'is not valid UTF-8' }], reason: 'backend_bad_reply' }));
   }
   if (text.trim() === '') return { ok: true, httpStatus: status, durationMs, responseBody: text, reply: { responses: [], attributes: {} } };
 
@@ -36,13 +36,13 @@ export function judgeResponse(response: OutboundResponse, validate: (reply: unkn
     parsed = JSON.parse(text);
   } catch {
     const message = "the backend's reply is not valid JSON";
-    return failed(status, durationMs, text, message, new AppError('bad_gateway', message, [{ path: '', message: 'is not valid JSON' }]));
+    return failed(status, durationMs, text, message, new AppError('bad_gateway', message, { errors: [{ path: '', message: 'is not valid JSON' }], reason: 'backend_bad_reply' }));
   }
   const result = validate(parsed);
   if (!result.valid) {
     const count = result.errors.length;
     const message = `the backend's reply is not valid: ${count} violation${count === 1 ? '' : 's'}`;
-    return failed(status, durationMs, text, summarize(result.errors), new AppError('bad_gateway', message, result.errors));
+    return failed(status, durationMs, text, summarize(result.errors), new AppError('bad_gateway', message, { errors: result.errors, reason: 'backend_bad_reply' }));
   }
   return { ok: true, httpStatus: status, durationMs, responseBody: text, reply: result.normalized };
 }
@@ -51,13 +51,13 @@ export function judgeResponse(response: OutboundResponse, validate: (reply: unkn
 export function judgeFailure(error: OutboundError, durationMs: number): DispatchOutcome {
   switch (error.kind) {
     case 'timeout':
-      return failed(null, durationMs, null, error.message, new AppError('gateway_timeout', error.message));
+      return failed(null, durationMs, null, error.message, new AppError('gateway_timeout', error.message, { reason: 'backend_timeout' }));
     case 'too_large': {
       const message = `the backend's reply exceeds ${MAX_REPLY_BYTES} bytes`;
-      return failed(null, durationMs, null, message, new AppError('bad_gateway', message, [{ path: '', message: `exceeds ${MAX_REPLY_BYTES} bytes` }]));
+      return failed(null, durationMs, null, message, new AppError('bad_gateway', message, { errors: [{ path: '', message: `exceeds ${MAX_REPLY_BYTES} bytes` }], reason: 'backend_bad_reply' }));
     }
     default:
-      return failed(null, durationMs, null, error.message, new AppError('bad_gateway', error.message));
+      return failed(null, durationMs, null, error.message, new AppError('bad_gateway', error.message, { reason: 'backend_unreachable' }));
   }
 }
 

@@ -44,7 +44,7 @@ export function parseDispatchRequest(body: unknown): DispatchRequest {
   const input = body === undefined ? {} : body;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new AppError('bad_request', 'request body must be a JSON object');
   const unstorable = unstorableInput(input);
-  if (unstorable.length > 0) throw new AppError('bad_request', 'request validation failed', unstorable);
+  if (unstorable.length > 0) throw new AppError('bad_request', 'request validation failed', { errors: unstorable });
   const fields = input as Record<string, unknown>;
   const errors: FieldError[] = [];
   for (const name of Object.keys(fields)) if (!FIELDS.has(name)) errors.push({ path: name, message: 'unknown field' });
@@ -63,7 +63,7 @@ export function parseDispatchRequest(body: unknown): DispatchRequest {
     else errors.push({ path: name, message: `${name} must be a flat object: keys of 1 to ${MAX_KEY} characters, values strings (≤ ${MAX_STRING}), numbers, booleans or null` });
   }
 
-  if (errors.length > 0) throw new AppError('bad_request', 'request validation failed', errors);
+  if (errors.length > 0) throw new AppError('bad_request', 'request validation failed', { errors: errors });
   return request;
 }
 

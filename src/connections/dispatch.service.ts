@@ -106,7 +106,9 @@ export class DispatchService {
   /** Sends one request body as a new delivery and answers as a dispatch does (retries come here too). */
   async send(connection: PreparedConnection, body: string): Promise<DispatchResultView> {
     if (connection.verification === 'failed') {
-      throw new AppError('conflict', `connection ${connection.id} failed its verification handshake; fix the backend, then call POST /v2/integrations/webhook/${connection.id}/verify`);
+      throw new AppError('conflict', `connection ${connection.id} failed its verification handshake; fix the backend, then call POST /v2/integrations/webhook/${connection.id}/verify`, {
+        reason: 'verification_failed',
+      });
     }
     const admission = this.breakers.admit(connection.id);
     if (!admission.allowed) {
@@ -115,8 +117,7 @@ export class DispatchService {
       throw new AppError(
         'service_unavailable',
         `circuit open after ${admission.failures} consecutive failures: the backend is not called for ${seconds}s`,
-        undefined,
-        { 'retry-after': String(seconds) },
+        { headers: { 'retry-after': String(seconds) }, reason: 'circuit_open' },
       );
     }
 

@@ -20,6 +20,6 @@ export class ResponsesService {
     const result = this.validator.validate(body === undefined ? {} : body);
     if (result.valid) return result;
     const count = result.errors.length;
-    throw new AppError('unprocessable_entity', `the reply is not valid: ${count} violation${count === 1 ? '' : 's'}`, result.errors);
+    throw new AppError('unprocessable_entity', `the reply is not valid: ${count} violation${count === 1 ? '' : 's'}`, { errors: result.errors });
   }
 }

@@ -89,7 +89,7 @@ export class InvocationsService {
 
 function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isUuid(id)) throw new AppError('bad_request', 'request validation failed', [{ path: 'cursor', message: 'cursor is not one this API gave out' }]);
+  if (!isUuid(id)) throw new AppError('bad_request', 'request validation failed', { errors: [{ path: 'cursor', message: 'cursor is not one this API gave out' }] });
   return id;
 }
 

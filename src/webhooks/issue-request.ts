@@ -104,7 +104,7 @@ export function parseIssueRequest(body: unknown): IssueRequest {
     else errors.push({ path: 'mode', message: 'mode must be "sync" or "async"' });
   }
 
-  if (errors.length > 0) throw new AppError('bad_request', 'request validation failed', errors);
+  if (errors.length > 0) throw new AppError('bad_request', 'request validation failed', { errors: errors });
   return request;
 }
 

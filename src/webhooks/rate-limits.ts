@@ -50,7 +50,7 @@ export class RateLimits implements OnApplicationShutdown {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new AppError('too_many_requests', `rate limit exceeded: ${message}`, undefined, { 'retry-after': String(seconds) });
+      throw new AppError('too_many_requests', `rate limit exceeded: ${message}`, { headers: { 'retry-after': String(seconds) }, reason: 'rate_limited' });
     }
   }
 

@@ -69,7 +69,7 @@ export class ReceiveService {
       const claims = key === undefined ? null : openWebhookToken(token, rawQuery, key.key);
       if (key === undefined || claims === null) throw badSignature();
       if (claims.expiresAt !== null && claims.expiresAt * 1000 <= receivedAt.getTime()) {
-        throw new AppError('gone', `this URL expired at ${new Date(claims.expiresAt * 1000).toISOString()}`);
+        throw new AppError('gone', `this URL expired at ${new Date(claims.expiresAt * 1000).toISOString()}`, { reason: 'url_expired' });
       }
       if (key.retiresAt !== null && key.retiresAt <= receivedAt.getTime()) throw rotatedOut();
       if (limited) await this.limits.takeForWebhook(claims.webhookId);
@@ -109,9 +109,9 @@ export class ReceiveService {
         case 'key_retired':
           throw rotatedOut();
         case 'revoked':
-          throw new AppError('gone', 'this URL has been revoked');
+          throw new AppError('gone', 'this URL has been revoked', { reason: 'url_revoked' });
         case 'used':
-          throw new AppError('gone', 'this single-use URL has already been used');
+          throw new AppError('gone', 'this single-use URL has already been used', { reason: 'url_used' });
         case 'busy':
           throw stillAnswering();
         case 'replay':
@@ -186,9 +186,12 @@ function send(res: Response, answer: Answer, replayed: boolean): void {
   res.end(answer.body);
 }
 
-const badSignature = (): AppError => new AppError('forbidden', 'invalid webhook URL signature');
-const botGone = (botId: string): AppError => new AppError('not_found', `bot ${botId} not found`);
-const rotatedOut = (): AppError => new AppError('gone', "this URL was signed with a URL key that has been rotated out");
-const methodNotAllowed = (): AppError => new AppError('method_not_allowed', 'issued webhook URLs accept only GET and POST', undefined, { allow: 'GET, POST' });
+const badSignature = (): AppError => new AppError('forbidden', 'invalid webhook URL signature', { reason: 'url_signature_invalid' });
+const botGone = (botId: string): AppError => new AppError('not_found', `bot ${botId} not found`, { reason: 'bot_deleted' });
+const rotatedOut = (): AppError => new AppError('gone', 'this URL was signed with a URL key that has been rotated out', { reason: 'url_key_rotated' });
+const methodNotAllowed = (): AppError => new AppError('method_not_allowed', 'issued webhook URLs accept only GET and POST', { headers: { allow: 'GET, POST' } });
 const stillAnswering = (): AppError =>
-  new AppError('conflict', 'a call with this idempotency key is still being answered; retry shortly', undefined, { 'retry-after': '1' });
+  new AppError('conflict', 'a call with this idempotency key is still being answered; retry shortly', {
+    headers: { 'retry-after': '1' },
+    reason: 'idempotency_in_flight',
+  });
