@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { isDatabaseUnavailable } from '../common/database-errors';
+import { SecretBox } from '../common/secret-box';
 import { Sql } from '../database/sql';
 import { Batcher } from '../common/batcher';
+import { storableMessage, StoredMessage } from './runtime-message';
 
 /** Postgres text cannot hold NUL; what a runtime says is kept with U+FFFD in its place. */
 export function storableText(text: string | null): string | null {
@@ -19,8 +21,8 @@ export interface NewInvocation {
   chatId: string | null;
   method: 'GET' | 'POST';
   mode: 'sync' | 'async';
-  /** The §3.4 message. */
-  payload: string;
+  /** The §3.4 message, as it is stored. */
+  message: StoredMessage;
   singleUse: boolean;
   idempotencyKey: string | null;
   receivedAt: Date;
@@ -73,16 +75,18 @@ interface RecordRow {
  * up, and inserts the invocations that pass. The single-use and idempotency unique indexes settle races
  * (ON CONFLICT DO NOTHING), including between calls in the same batch.
  *
- * The payloads travel as one JSON array, not a text[]: pg builds an array parameter by escaping every
- * element into new strings, and for the payloads that was a fifth of all the bytes the receive path
- * allocated. The other columns stay arrays, whose lengths the planner sees.
+ * The message frames travel as one JSON array, not a text[]: pg builds an array parameter by escaping
+ * every element into new strings, and for the frames that was a fifth of all the bytes the receive path
+ * allocated. The bodies go as a bytea[], which pg writes out in hex without escaping anything, so a body
+ * is never escaped into JSON on its way to the table. The other columns stay arrays, whose lengths the
+ * planner sees.
  */
 const RECORD = `
   WITH input AS (
     SELECT t.*, p.payload
     FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::int[], $5::varchar[], $6::varchar[], $7::varchar[],
-                $8::varchar[], $9::varchar[], $11::bool[], $12::varchar[], $13::timestamptz[])
-      WITH ORDINALITY AS t(id, webhook_id, bot_id, key_version, command, user_id, chat_id, method, mode, single_use, idempotency_key, received_at, ord)
+                $8::varchar[], $9::varchar[], $11::bool[], $12::varchar[], $13::timestamptz[], $14::bytea[], $15::text[])
+      WITH ORDINALITY AS t(id, webhook_id, bot_id, key_version, command, user_id, chat_id, method, mode, single_use, idempotency_key, received_at, body, sealed, ord)
     JOIN json_array_elements_text($10::json) WITH ORDINALITY AS p(payload, ord) ON p.ord = t.ord
   ),
   checked AS (
@@ -102,10 +106,10 @@ const RECORD = `
     LEFT JOIN invocations e ON e.webhook_id = i.webhook_id AND e.idempotency_key = i.idempotency_key AND e.received_at > now() - interval '24 hours'
   ),
   inserted AS (
-    INSERT INTO invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, delivery, status, payload, holds_single_use, idempotency_key, received_at, next_attempt_at)
+    INSERT INTO invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, delivery, status, payload, body, sealed, holds_single_use, idempotency_key, received_at, next_attempt_at)
     SELECT id, webhook_id, bot_id, command, user_id, chat_id, method, delivery,
            CASE delivery WHEN 'sync' THEN 'received' ELSE 'queued' END,
-           payload, single_use, idempotency_key, received_at,
+           payload, body, sealed, single_use, idempotency_key, received_at,
            CASE delivery WHEN 'push' THEN received_at END
     FROM checked WHERE verdict = 'new'
     ON CONFLICT DO NOTHING
@@ -140,7 +144,10 @@ export class InvocationStore {
   private readonly recorder = new Batcher<NewInvocation, RecordRow>((calls) => this.recordBatch(calls), BATCHING);
   private readonly settler = new Batcher<SyncSettlement, void>((settlements) => this.settleBatch(settlements), BATCHING);
 
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly secrets: SecretBox,
+  ) {}
 
   /** Resolves once the invocation is committed, or says why it was not written. */
   async record(call: NewInvocation, retried = false): Promise<Recorded> {
@@ -176,8 +183,8 @@ export class InvocationStore {
   }
 
   private async recordBatch(calls: NewInvocation[]): Promise<RecordRow[]> {
-    const columns: unknown[][] = Array.from({ length: 12 }, () => new Array(calls.length));
-    const payloads = new Array<string>(calls.length);
+    const columns: unknown[][] = Array.from({ length: 14 }, () => new Array(calls.length));
+    const frames = new Array<string>(calls.length);
     for (let i = 0; i < calls.length; i++) {
       const c = calls[i];
       columns[0][i] = c.id;
@@ -189,12 +196,15 @@ export class InvocationStore {
       columns[6][i] = c.chatId;
       columns[7][i] = c.method;
       columns[8][i] = c.mode;
-      payloads[i] = c.payload;
+      frames[i] = c.message.frame;
       columns[9][i] = c.singleUse;
       columns[10][i] = c.idempotencyKey;
       columns[11][i] = c.receivedAt;
+      const stored = storableMessage(c.message, this.secrets);
+      columns[12][i] = stored.body;
+      columns[13][i] = stored.sealed;
     }
-    return this.sql.query<RecordRow>(RECORD, [...columns.slice(0, 9), JSON.stringify(payloads), ...columns.slice(9)], 'invocations_record');
+    return this.sql.query<RecordRow>(RECORD, [...columns.slice(0, 9), JSON.stringify(frames), ...columns.slice(9)], 'invocations_record');
   }
 
   private async settleBatch(settlements: SyncSettlement[]): Promise<void[]> {

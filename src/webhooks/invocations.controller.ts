@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/auth.decorator';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { ParseUuidPipe } from '../common/ids';
-import { AcceptedView, InvocationPage, InvocationsQuery, InvocationView } from './dto/webhook.dto';
+import { AcceptedView, InvocationDetail, InvocationPage, InvocationsQuery } from './dto/webhook.dto';
 import { InvocationsService } from './invocations.service';
 
 /** What calls of issued URLs became; a bot key sees its own bot's only. */
@@ -20,8 +20,8 @@ export class InvocationsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: InvocationView })
-  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUuidPipe) id: string): Promise<InvocationView> {
+  @ApiOkResponse({ type: InvocationDetail })
+  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUuidPipe) id: string): Promise<InvocationDetail> {
     return this.invocations.get(principal, id);
   }
 

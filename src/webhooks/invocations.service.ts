@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { botIdFor, canSeeBot, Principal } from '../auth/principal';
 import { AppError } from '../common/errors';
+import { SecretBox } from '../common/secret-box';
 import { isUuid } from '../common/ids';
 import { Sql } from '../database/sql';
 import { DeliveryQueue } from './delivery-queue';
-import type { InvocationPage, InvocationsQuery, InvocationStatus, InvocationView } from './dto/webhook.dto';
+import type { InvocationDetail, InvocationPage, InvocationsQuery, InvocationStatus, InvocationView } from './dto/webhook.dto';
+import { readStoredMessage, StoredRow } from './runtime-message';
 import { UpdateSignal } from './update-signal';
 
 const COLUMNS = 'id, webhook_id, bot_id, command, user_id, chat_id, method, status, http_status, answer, error, attempts, received_at, finished_at';
@@ -33,6 +35,7 @@ export class InvocationsService {
     private readonly sql: Sql,
     private readonly queue: DeliveryQueue,
     private readonly updates: UpdateSignal,
+    private readonly secrets: SecretBox,
   ) {}
 
   /** Newest first; the cursor is the last id of the page (ids are UUIDv7, so they sort by arrival). */
@@ -58,10 +61,14 @@ export class InvocationsService {
     return { items: page.map(view), nextCursor: rows.length > limit ? Buffer.from(page[page.length - 1].id).toString('base64url') : null };
   }
 
-  async get(principal: Principal, id: string): Promise<InvocationView> {
-    const [row] = await this.sql.query<InvocationRow>(`SELECT ${COLUMNS} FROM invocations WHERE id = $1`, [id], 'invocations_get');
+  /**
+   * With the message as the runtime received it, the caller's credentials included: whoever may read the
+   * invocation is the bot itself or an admin, and the message is what its runtime was sent anyway.
+   */
+  async get(principal: Principal, id: string): Promise<InvocationDetail> {
+    const [row] = await this.sql.query<InvocationRow & StoredRow>(`SELECT ${COLUMNS}, payload, body, sealed FROM invocations WHERE id = $1`, [id], 'invocations_get');
     if (!row || !canSeeBot(principal, row.bot_id)) throw notFound(id);
-    return view(row);
+    return { ...view(row), message: JSON.parse(readStoredMessage(row, this.secrets)) as object };
   }
 
   /**

@@ -1,14 +1,18 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { SecretBox } from '../common/secret-box';
 import { Sql } from '../database/sql';
 import { DeliveryAttempt, DeliveryJob, DeliveryQueue } from './delivery-queue';
 import { storableText } from './invocation-store';
 import { RuntimeClient } from './runtime-client';
+import { readStoredMessage } from './runtime-message';
 import { UpdateSignal } from './update-signal';
 
 interface DueRow {
   id: string;
   bot_id: string;
   payload: string;
+  body: Buffer | null;
+  sealed: string | null;
   attempts: number;
   retry_step: number;
   runtime_url: string | null;
@@ -38,7 +42,7 @@ const SETTLE = `
   WHERE i.id = u.id AND i.status = 'queued'`;
 
 /**
- * Async deliveries: each attempt posts the stored §3.4 message to the runtime; a failure is retried after
+ * Async deliveries: each attempt posts the §3.4 message, put together again from the row, to the runtime; a failure is retried after
  * the next RETRY_SCHEDULE delay (±20% jitter, so retries of a burst do not arrive together) until the
  * schedule runs out and the invocation is `failed`. Delivery is at least once: the runtime drops repeats
  * by `webhook-id`.
@@ -50,6 +54,7 @@ export class PushDeliveries implements OnModuleInit {
     private readonly queue: DeliveryQueue,
     private readonly runtime: RuntimeClient,
     private readonly updates: UpdateSignal,
+    private readonly secrets: SecretBox,
   ) {}
 
   /** Before any bootstrap hook, so that the sweeper's first run at start can already queue jobs. */
@@ -62,7 +67,7 @@ export class PushDeliveries implements OnModuleInit {
     const ids = [...schedules.keys()];
     // Only what is still waiting: a repeated job for an attempt already made finds nothing to do.
     const due = await this.sql.query<DueRow>(
-      `SELECT i.id, i.bot_id, i.payload, i.attempts, i.retry_step, b.runtime_url, b.signing_secret
+      `SELECT i.id, i.bot_id, i.payload, i.body, i.sealed, i.attempts, i.retry_step, b.runtime_url, b.signing_secret
          FROM invocations i JOIN bots b ON b.id = i.bot_id
         WHERE i.id = ANY($1::uuid[]) AND i.status = 'queued' AND i.delivery = 'push'`,
       [ids],
@@ -87,7 +92,7 @@ export class PushDeliveries implements OnModuleInit {
     const base = { id: row.id, delivery: 'push' as const, answer: null, retryStep: row.retry_step, nextAttemptAt: null, finishedAt: null };
     // The bot lost its runtime since the call arrived: the invocation waits in its update queue instead.
     if (row.runtime_url === null) return { ...base, delivery: 'pull', status: 'queued', attempted: 0, httpStatus: null, error: null };
-    const outcome = await this.runtime.deliver({ botId: row.bot_id, runtimeUrl: row.runtime_url, signingSecretSealed: row.signing_secret }, row.id, row.payload);
+    const outcome = await this.runtime.deliver({ botId: row.bot_id, runtimeUrl: row.runtime_url, signingSecretSealed: row.signing_secret }, row.id, readStoredMessage(row, this.secrets));
     if (outcome.ok) {
       return { ...base, status: 'delivered', attempted: 1, httpStatus: outcome.httpStatus, answer: outcome.messages.at(-1) ?? null, error: null, finishedAt: new Date() };
     }

@@ -11,7 +11,7 @@ import { DeliveryQueue } from './delivery-queue';
 import { EarlierCall, InvocationStore } from './invocation-store';
 import { RateLimits } from './rate-limits';
 import { RuntimeClient } from './runtime-client';
-import { runtimeMessage } from './runtime-message';
+import { runtimeMessage, storedMessage } from './runtime-message';
 import type { RuntimeOutcome } from './runtime-reply';
 import { UpdateSignal } from './update-signal';
 import { uuidv7 } from './uuid';
@@ -77,10 +77,13 @@ export class ReceiveService {
 
       // Persist: one statement, committed before anything is answered.
       const id = uuidv7(receivedAt.getTime());
-      const payload = runtimeMessage({
+      // The token, and so its signature, ends the path.
+      const query = req.originalUrl.indexOf('?');
+      const message = storedMessage({
         invocationId: id,
         claims,
         url: this.app.publicUrl + req.originalUrl,
+        signatureEnd: this.app.publicUrl.length + (query === -1 ? req.originalUrl.length : query),
         method,
         params: callParams(rawQuery, claims.params),
         headers: forwardableHeaders(req.headers),
@@ -98,7 +101,7 @@ export class ReceiveService {
         chatId: claims.chatId,
         method,
         mode: claims.mode,
-        payload,
+        message,
         singleUse: claims.singleUse,
         idempotencyKey: idempotency,
         receivedAt,
@@ -127,7 +130,7 @@ export class ReceiveService {
         return send(res, accepted(id), false);
       }
       // ... or now, the runtime's reply deciding the answer.
-      const delivered = await this.runtime.deliver({ botId: claims.botId, runtimeUrl: recorded.runtimeUrl!, signingSecretSealed: recorded.signingSecretSealed! }, id, payload);
+      const delivered = await this.runtime.deliver({ botId: claims.botId, runtimeUrl: recorded.runtimeUrl!, signingSecretSealed: recorded.signingSecretSealed! }, id, runtimeMessage(message));
       if (!delivered.ok) {
         outcome = 'failed';
         await this.store.settleSync({ id, status: 'failed', httpStatus: delivered.httpStatus, answer: null, error: delivered.error, finishedAt: new Date(), reply: null });

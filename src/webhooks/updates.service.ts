@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { SecretBox } from '../common/secret-box';
 import { Sql } from '../database/sql';
+import { readStoredMessage, StoredRow } from './runtime-message';
 import { UpdateSignal } from './update-signal';
 
 const RECHECK_MS = 1000;
@@ -25,13 +27,13 @@ const TAKE = `
   ), numbered AS (
     SELECT id, nextval('invocation_update_ids') AS update_id FROM (SELECT id FROM fresh ORDER BY id) ordered
   ), stamped AS (
-    UPDATE invocations i SET update_id = n.update_id FROM numbered n WHERE i.id = n.id RETURNING i.update_id, i.payload
+    UPDATE invocations i SET update_id = n.update_id FROM numbered n WHERE i.id = n.id RETURNING i.update_id, i.payload, i.body, i.sealed
   )
-  SELECT update_id, payload FROM (
-    SELECT update_id, payload FROM invocations
+  SELECT update_id, payload, body, sealed FROM (
+    SELECT update_id, payload, body, sealed FROM invocations
      WHERE bot_id = $1::varchar AND delivery = 'pull' AND status = 'queued' AND update_id >= $2::bigint
     UNION ALL
-    SELECT update_id, payload FROM stamped
+    SELECT update_id, payload, body, sealed FROM stamped
   ) waiting
   ORDER BY update_id
   LIMIT $3`;
@@ -42,9 +44,10 @@ export class UpdatesService {
   constructor(
     private readonly sql: Sql,
     private readonly signal: UpdateSignal,
+    private readonly secrets: SecretBox,
   ) {}
 
-  /** The JSON answer, built around the stored messages rather than parsing and re-serializing them. */
+  /** The JSON answer, built around the messages' text rather than parsing and re-serializing them. */
   async poll(botId: string, request: UpdatesRequest, abort: AbortSignal): Promise<string> {
     if (request.offset !== undefined) {
       await this.sql.query(
@@ -56,10 +59,10 @@ export class UpdatesService {
     }
     const deadline = Date.now() + request.timeoutSeconds * 1000;
     for (;;) {
-      const rows = await this.sql.query<{ update_id: string; payload: string }>(TAKE, [botId, request.offset ?? 0, request.limit], 'updates_take');
+      const rows = await this.sql.query<StoredRow & { update_id: string }>(TAKE, [botId, request.offset ?? 0, request.limit], 'updates_take');
       const left = deadline - Date.now();
       if (rows.length > 0 || left <= 0 || abort.aborted || this.signal.stopped) {
-        return `[${rows.map((row) => `{"updateId":${row.update_id},"invocation":${row.payload}}`).join(',')}]`;
+        return `[${rows.map((row) => `{"updateId":${row.update_id},"invocation":${readStoredMessage(row, this.secrets)}}`).join(',')}]`;
       }
       await this.signal.wait(botId, Math.min(RECHECK_MS, left), abort);
     }

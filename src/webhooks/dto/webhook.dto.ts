@@ -47,6 +47,10 @@ export class InvocationView {
   @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;
 }
 
+export class InvocationDetail extends InvocationView {
+  @ApiProperty({ description: 'The message as its runtime received it (contract §3.4)' }) message: object;
+}
+
 export class InvocationPage {
   @ApiProperty({ type: [InvocationView] }) items: InvocationView[];
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
