@@ -18,7 +18,7 @@ describe('secrets', () => {
   let http: Http;
   let backend: Peer;
   let runtime: FakeRuntime;
-  /** Credentials that are fine in the database (the runtime is told the URL) but never in a log. */
+  /** Working credentials of issued URLs: the runtime is told the URL, but neither the database nor a log keeps it. */
   const urlSignatures: string[] = [];
   let botId = '';
 
@@ -73,17 +73,22 @@ describe('secrets', () => {
     for (const mode of ['sync', 'async']) {
       const issued = await http.post('/v1/webhooks', key.body.apiKey, { command: '/secret', mode, params: { order: '1' } });
       urlSignatures.push(issued.body.url.split('?')[0].split('.').pop());
-      expect([200, 202]).toContain((await http.post(issued.body.url, undefined, 'hello')).status);
+      // What the caller authenticates itself with reaches the runtime, and is sealed at rest.
+      const authorization = `Bearer ${randomBytes(18).toString('base64url')}`;
+      const cookie = `sid=${randomBytes(18).toString('base64url')}`;
+      rememberSecrets(authorization, cookie);
+      expect([200, 202]).toContain((await http.post(issued.body.url, undefined, 'hello', { headers: { authorization, cookie } })).status);
     }
     expect((await http.post(`/v1/bots/${bot.id}/rotate-url-key`, admin.key, { graceSeconds: 60 })).status).toBe(200);
   });
 
   it('keeps every secret of the run out of a pg_dump of the database', () => {
     const dump = execFileSync('pg_dump', ['--dbname', run.databaseUrl, '--no-owner'], { maxBuffer: 512 * 1024 * 1024 }).toString('utf8');
-    const secrets = allSecrets();
-    // The dump holds the data (the bot and its deliveries are there), only not the secrets.
+    const secrets = [...allSecrets(), ...urlSignatures];
+    // The dump holds the data (the bot, its deliveries and invocations are there), only not the secrets.
     expect(dump).toContain(botId);
     expect(dump).toContain('connection_deliveries');
+    expect(dump).toContain('/secret');
     expect(secrets.length).toBeGreaterThan(15);
     expect(secrets.filter((secret) => dump.includes(secret))).toEqual([]);
     recordFigures('secrets', { secrets: secrets.length, dumpBytes: dump.length });
