@@ -128,11 +128,27 @@ describe('connections: dispatch, deliveries, circuit breaker', () => {
       });
       expect(res.status).toBe(400);
       expect(new Set(res.body.errors.map((e: { path: string }) => e.path))).toEqual(
-        new Set(['chatId', 'userId', 'messageId', 'externalId', 'node.id', 'userAttributes', 'attributes', 'extra']),
+        new Set(['chatId', 'userId', 'messageId', 'externalId', 'node.id', 'userAttributes.nested', 'attributes', 'extra']),
       );
       expect((await dispatch(id, { chatId: 'x'.repeat(65), userId: '1' })).status).toBe(400);
       expect((await dispatch(id, {})).body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['chatId', 'userId']));
       expect(backend.messages).toHaveLength(0);
+    });
+
+    it('counts attribute key lengths in code points, as /v2/responses/validate does', async () => {
+      const { id } = await connect();
+      const key = (n: number) => '\u{1F600}'.repeat(n);
+      const res = await dispatch(id, { chatId: 'c', userId: 'u', attributes: { [key(100)]: 'v' }, userAttributes: { [key(128)]: key(1024) } });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(backend.messages[0].body)).toMatchObject({ attributes: { [key(100)]: 'v' }, userAttributes: { [key(128)]: key(1024) } });
+
+      const refused = await dispatch(id, { chatId: 'c', userId: 'u', attributes: { [key(129)]: 'v' }, userAttributes: { ok: key(1025) } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors).toEqual([
+        { path: 'userAttributes.ok', message: 'must be at most 1024 characters' },
+        { path: `attributes[${JSON.stringify(key(129))}]`, message: 'name must be 1 to 128 characters' },
+      ]);
+      expect(backend.messages).toHaveLength(1);
     });
 
     it('takes many dispatches at once, each answered and recorded', async () => {
@@ -202,6 +218,26 @@ describe('connections: dispatch, deliveries, circuit breaker', () => {
       expect(await connectionError(id)).toMatch(/^the backend's reply is not valid: responses\[0\]\.message is required; /);
       const { rows } = await t.db.query('SELECT status, http_status, error FROM connection_deliveries WHERE connection_id = $1', [id]);
       expect(rows).toEqual([{ status: 'failed', http_status: 200, error: expect.stringContaining('responses[0].message is required') }]);
+    });
+
+    it('answers 502 with the first 100 violations of a reply with thousands, saying how many there were', async () => {
+      const { id } = await connect();
+      const responses = Array.from({ length: 99 }, () => ({ type: 'text', message: '', delay: 1, a: 1, b: 2 }));
+      backend.onMessage = () => ({ body: { responses } });
+      const res = await dispatch(id);
+      expect(res.status).toBe(502);
+      expect(res.body.status.message).toBe("the backend's reply is not valid: 396 violations, the first 100 listed");
+      expect(res.body.errors).toHaveLength(100);
+      expect(res.body.errors[0]).toEqual({ path: 'responses[0].message', message: 'must be 1 to 1024 characters' });
+      expect(Buffer.byteLength(res.text)).toBeLessThan(16 * 1024);
+    });
+
+    it('takes a reply that starts with a UTF-8 byte order mark', async () => {
+      const { id } = await connect();
+      backend.onMessage = () => ({ body: Buffer.from('\ufeff{"responses":[{"type":"text","message":"hi"}],"attributes":{"a":1}}', 'utf8'), headers: { 'content-type': 'application/json' } });
+      const res = await dispatch(id);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ responses: [{ type: 'text', message: 'hi', delay: 1000 }], attributes: { a: 1 } });
     });
 
     it('answers 502 for a reply that is not JSON', async () => {
@@ -449,6 +485,19 @@ describe('connections: dispatch, deliveries, circuit breaker', () => {
       expect((await t.http.post(`${BASE}/${theirs.id}/deliveries/${sent.body.deliveryId}/retry`).set(...bearer(bot.apiKey))).status).toBe(404);
       expect(backend.requests).toHaveLength(0);
     });
+  });
+
+  it('never calls a connection again once its bot is deleted, even while the connection is cached', async () => {
+    const doomed = await t.createBot();
+    const { id } = await connect({}, doomed);
+    expect((await dispatch(id)).status).toBe(200);
+    expect(backend.messages).toHaveLength(1);
+
+    expect((await t.http.delete(`/v1/bots/${doomed.id}`).set(...admin())).status).toBe(200);
+    const res = await dispatch(id);
+    expect(res.status).toBe(404);
+    expect(res.body.status.message).toBe(`connection ${id} not found`);
+    expect(backend.messages).toHaveLength(1);
   });
 
   it('counts deliveries in /metrics', async () => {

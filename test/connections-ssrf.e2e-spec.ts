@@ -114,6 +114,23 @@ describe('connections: outbound safety (OUTBOUND_ALLOW_PRIVATE=false)', () => {
       expect(res.body.errors).toEqual([{ path: 'url', message: expect.stringContaining(`${range} address`) }]);
     });
 
+    it.each(['LOCALHOST.', 'foo.localhost', 'Deep.Foo.localhost.', 'localhost.localdomain'])(
+      'refuses %s, a name reserved for loopback, although it does not resolve',
+      async (host) => {
+        const url = `https://${host}/hook`;
+        const res = await create(strict, url);
+        expect(res.status).toBe(400);
+        expect(res.body.errors).toEqual([{ path: 'url', message: `url names a host reserved for a loopback address (${host.toLowerCase()})` }]);
+        expect((await strict.db.query('SELECT count(*)::int AS n FROM connections WHERE url = $1', [url])).rows[0].n).toBe(0);
+
+        const created = await strict.createBot();
+        const patch = await strict.http.patch(`/v1/bots/${created.id}`).set(...bearer(strict.adminKey)).send({ runtimeUrl: url });
+        expect(patch.status).toBe(400);
+        expect(patch.body.errors).toEqual([{ path: 'runtimeUrl', message: res.body.errors[0].message }]);
+        expect((await strict.db.query('SELECT runtime_url FROM bots WHERE id = $1', [created.id])).rows[0].runtime_url).toBeNull();
+      },
+    );
+
     it('refuses the same on PUT, and accepts a public address', async () => {
       resolve('public.bothooks.test', [v4('93.184.216.34')]);
       const created = await create(strict, 'https://public.bothooks.test/hook');
@@ -138,6 +155,8 @@ describe('connections: outbound safety (OUTBOUND_ALLOW_PRIVATE=false)', () => {
     it.each([
       ['127.0.0.1', 'loopback'],
       ['localhost', 'loopback'],
+      ['LOCALHOST.', 'loopback'],
+      ['backend.localhost', 'loopback'],
       ['[::ffff:127.0.0.1]', 'loopback'],
     ])('refuses to dispatch to %s, saved while private addresses were allowed', async (host, range) => {
       const created = await create(lenient, backend.url('/hook', host));

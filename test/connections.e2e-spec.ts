@@ -226,6 +226,30 @@ describe('connections: CRUD, field rules, handshake, secrets at rest', () => {
       },
     );
 
+    it.each(['Keep-Alive', 'upgrade', 'Expect', 'TE', 'Trailer', 'Proxy-Authorization', 'proxy-connection'])(
+      'refuses the hop-by-hop header %s, which no dispatch could send',
+      async (name) => {
+        expect(await problems({ storyId: bot.id, name: 'Orders', url: backend.url(), headers: { [name]: 'v' } })).toEqual([`headers.${name}`]);
+      },
+    );
+
+    it.each([
+      ['U+0100', 'x\u0100'],
+      ['U+2028', 'a\u2028b'],
+      ['é', 'caf\u00e9'],
+      ['an emoji', '\u{1F600}'],
+    ])('refuses a header value with %s: values are visible ASCII, space and tab', async (_, value) => {
+      expect(await problems({ storyId: bot.id, name: 'Orders', url: backend.url(), headers: { 'X-Text': value } })).toEqual(['headers.X-Text']);
+    });
+
+    it('counts name, token and auth lengths in code points: 128 emoji are a name, 129 are not', async () => {
+      const emoji = (n: number) => '\u{1F600}'.repeat(n);
+      const id = await create({ name: emoji(128), token: emoji(1024), auth: { username: emoji(1024), password: emoji(1024) } });
+      expect((await t.http.get(`${BASE}/${id}`).set(...admin())).body).toMatchObject({ name: emoji(128), token: emoji(1024), auth: { username: emoji(1024) } });
+      const paths = await problems({ storyId: bot.id, name: emoji(129), url: backend.url(), token: emoji(1025), auth: { username: emoji(1025), password: 'p' } });
+      expect(new Set(paths)).toEqual(new Set(['name', 'token', 'auth.username']));
+    });
+
     it('refuses authorization only when auth is set', async () => {
       expect(
         await problems({ storyId: bot.id, name: 'Orders', url: backend.url(), headers: { Authorization: 'Bearer x' }, auth: { username: 'u', password: 'p' } }),
@@ -299,6 +323,29 @@ describe('connections: CRUD, field rules, handshake, secrets at rest', () => {
       expect(get.query).toEqual({ lang: 'en', token: 'secret-token', challenge: expect.stringMatching(/^[A-Za-z0-9_-]{16,}$/) });
       expect(get.headers['user-agent']).toMatch(/^bothooks\//);
       expect((await t.http.get(`${BASE}/${id}`).set(...admin())).body).toMatchObject({ verification: 'passed', error: null });
+    });
+
+    it('sends the custom headers and the Basic authorization on the challenge GET, as a dispatch does', async () => {
+      const authorization = `Basic ${Buffer.from('jane:s3cr3t').toString('base64')}`;
+      backend.token = 'tok';
+      backend.requiredHeaders = { authorization, 'x-api-key': 'k-1' };
+      const fields = { token: 'tok', headers: { 'X-Api-Key': 'k-1' }, auth: { username: 'jane', password: 's3cr3t' } };
+      const id = await create(fields);
+      expect(backend.requests).toHaveLength(1);
+      expect(backend.requests[0]).toMatchObject({ method: 'GET', headers: { authorization, 'x-api-key': 'k-1' } });
+      expect((await t.http.get(`${BASE}/${id}`).set(...admin())).body).toMatchObject({ verification: 'passed', error: null });
+
+      const verify = await t.http.post(`${BASE}/${id}/verify`).set(...admin());
+      expect(verify.body).toEqual({ verification: 'passed', error: null });
+      const put = await t.http.put(`${BASE}/${id}`).set(...admin()).send({ name: 'Orders', url: backend.url('/v2'), ...fields });
+      expect(put.status).toBe(200);
+      expect(backend.requests.map((r) => [r.method, r.path, r.headers.authorization, r.headers['x-api-key']])).toEqual([
+        ['GET', '/hook', authorization, 'k-1'],
+        ['GET', '/hook', authorization, 'k-1'],
+        ['GET', '/v2', authorization, 'k-1'],
+      ]);
+      expect((await t.http.get(`${BASE}/${id}`).set(...admin())).body).toMatchObject({ verification: 'passed', error: null });
+      expect((await t.http.post(`${BASE}/${id}/dispatch`).set(...admin()).send({ chatId: 'c', userId: 'u' })).status).toBe(200);
     });
 
     it('uses a new challenge each time', async () => {

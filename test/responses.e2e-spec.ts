@@ -104,6 +104,33 @@ describe('POST /v2/responses/validate', () => {
     });
   });
 
+  it('lists the first 100 of thousands of violations, and says how many there were in all', async () => {
+    const extra = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f${i}`, i]));
+    const responses = Array.from({ length: 99 }, () => ({ type: 'text', message: '', ...extra }));
+    const res = await validate(bot.apiKey).send({ responses });
+    expect(res.status).toBe(422);
+    expect(res.body.status).toEqual({
+      code: 422,
+      type: 'unprocessable_entity',
+      message: 'the reply is not valid: 9999 violations, the first 100 listed',
+      reason: 'validation_failed',
+    });
+    expect(res.body.errors).toHaveLength(100);
+    expect(res.body.errors[0]).toEqual({ path: 'responses[0].message', message: 'must be 1 to 1024 characters' });
+    expect(res.body.errors[99]).toEqual({ path: 'responses[0].f98', message: 'unknown field' });
+    expect(Buffer.byteLength(res.text)).toBeLessThan(16 * 1024);
+  });
+
+  it('counts attribute names in code points, as a dispatch does: 128 emoji are a name, 129 are not', async () => {
+    const key = (n: number) => '\u{1F600}'.repeat(n);
+    const ok = await validate(bot.apiKey).send({ attributes: { [key(100)]: 'a', [key(128)]: key(1024) } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.normalized.attributes).toEqual({ [key(100)]: 'a', [key(128)]: key(1024) });
+    const refused = await validate(bot.apiKey).send({ attributes: { [key(129)]: 'a' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([{ path: `attributes[${JSON.stringify(key(129))}]`, message: 'name must be 1 to 128 characters' }]);
+  });
+
   it('judges an own __proto__ key as an unknown field', async () => {
     const res = await validate(bot.apiKey)
       .set('content-type', 'application/json')

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ChangeNoticesModule } from '../common/change-notices';
 import { Bot } from './bot.entity';
 import { UrlKey } from './url-key.entity';
 import { BotsController } from './bots.controller';
@@ -7,7 +8,7 @@ import { BotsService } from './bots.service';
 import { UrlKeysService } from './url-keys.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Bot, UrlKey])],
+  imports: [TypeOrmModule.forFeature([Bot, UrlKey]), ChangeNoticesModule],
   controllers: [BotsController],
   providers: [BotsService, UrlKeysService],
   exports: [BotsService, UrlKeysService, TypeOrmModule],

@@ -5,6 +5,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { securityConfig } from '../config/security.config';
 import { ApiKeysService } from '../auth/api-keys.service';
+import { ChangeNotices } from '../common/change-notices';
 import { AppError } from '../common/errors';
 import { newObjectId } from '../common/ids';
 import { SecretBox } from '../common/secret-box';
@@ -23,6 +24,7 @@ export class BotsService {
     private readonly apiKeys: ApiKeysService,
     private readonly urlKeys: UrlKeysService,
     private readonly secrets: SecretBox,
+    private readonly notices: ChangeNotices,
     @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
   ) {}
 
@@ -58,12 +60,13 @@ export class BotsService {
     return this.detail(saved, this.secrets.open(saved.signingSecretSealed));
   }
 
-  /** Its keys, URL keys and connections go with it (ON DELETE CASCADE). */
+  /** Its keys, URL keys and connections go with it (ON DELETE CASCADE); caches elsewhere hear of it before the answer. */
   async remove(id: string): Promise<void> {
     const result = await this.bots.delete({ id });
     if (!result.affected) throw notFound(id);
     this.apiKeys.forgetBot(id);
     this.urlKeys.forget(id);
+    this.notices.publish('bot_deleted', { botId: id });
   }
 
   async createApiKey(botId: string): Promise<CreatedApiKeyView> {

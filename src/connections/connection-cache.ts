@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ChangeNotices } from '../common/change-notices';
 import { SecretBox } from '../common/secret-box';
 import { Sql } from '../database/sql';
 import { ConnectionRow, PreparedConnection, prepareConnection } from './prepared-connection';
@@ -9,25 +10,37 @@ const MAX_ENTRIES = 10_000;
 /**
  * Connections as the dispatch path uses them, kept in memory so that a dispatch reads nothing from the
  * database before it calls the backend. Changes made through this instance (PUT, DELETE, verify) drop the
- * entry at once; changes made through another instance are seen within TTL_MS.
+ * entry at once, and so does deleting a bot, whose connections must never be called again; changes made
+ * through another instance are seen within TTL_MS.
  */
 @Injectable()
 export class ConnectionCache {
   private readonly entries = new Map<string, { connection: PreparedConnection; expires: number }>();
+  /** Bumped by every bot deletion, so that a row read before one is not cached after it. */
+  private deletions = 0;
 
   constructor(
     private readonly sql: Sql,
     private readonly secrets: SecretBox,
-  ) {}
+    notices: ChangeNotices,
+  ) {
+    notices.subscribe('bot_deleted', ({ botId }) => this.forgetBot(botId));
+  }
 
   async get(id: string): Promise<PreparedConnection | null> {
     const now = Date.now();
     const cached = this.entries.get(id);
     if (cached && cached.expires > now) return cached.connection;
-    const [row] = await this.sql.query<ConnectionRow>(
-      `SELECT id, bot_id, name, url, token, headers, auth, timeout_ms, verification, signing_secret FROM connections WHERE id = $1`,
-      [id],
-    );
+    let row: ConnectionRow | undefined;
+    let deletions: number;
+    // A bot deleted while the row was on its way may have been its bot; reading again sees the deletion.
+    do {
+      deletions = this.deletions;
+      [row] = await this.sql.query<ConnectionRow>(
+        `SELECT id, bot_id, name, url, token, headers, auth, timeout_ms, verification, signing_secret FROM connections WHERE id = $1`,
+        [id],
+      );
+    } while (deletions !== this.deletions);
     if (!row) {
       this.entries.delete(id);
       return null;
@@ -40,5 +53,10 @@ export class ConnectionCache {
 
   forget(id: string): void {
     this.entries.delete(id);
+  }
+
+  private forgetBot(botId: string): void {
+    this.deletions++;
+    for (const [id, entry] of this.entries) if (entry.connection.botId === botId) this.entries.delete(id);
   }
 }

@@ -69,7 +69,7 @@ export class ConnectionsService {
     if (!(await this.bots.existsBy({ id: fields.storyId }))) throw new AppError('not_found', `bot ${fields.storyId} not found`);
     const id = newObjectId();
     const timeoutMs = fields.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const { verification, error } = await this.verifier.handshake(fields.url, fields.token ?? null, timeoutMs);
+    const { verification, error } = await this.verifier.handshake({ ...fields, token: fields.token ?? null, timeoutMs });
     await this.connections.insert({
       id,
       botId: fields.storyId,
@@ -94,7 +94,7 @@ export class ConnectionsService {
     const previousToken = existing.tokenSealed === null ? null : this.secrets.open(existing.tokenSealed);
     const timeoutMs = fields.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const changed = existing.url !== fields.url || previousToken !== token;
-    const { verification, error } = changed ? await this.verifier.handshake(fields.url, token, timeoutMs) : existing;
+    const { verification, error } = changed ? await this.verifier.handshake({ ...fields, token, timeoutMs }) : existing;
     const result = await this.connections.update({ id }, { ...this.sealedFields(fields), verification, error });
     this.dispatcher.forget(id);
     if (!result.affected) throw notFound(id);
@@ -108,10 +108,20 @@ export class ConnectionsService {
 
   /** Runs the handshake now and keeps its outcome. Without a token there is nothing to verify. */
   async verify(id: string): Promise<VerificationView> {
-    const connection = await this.connections.findOne({ where: { id }, select: { id: true, url: true, tokenSealed: true, timeoutMs: true, error: true } });
+    const connection = await this.connections.findOne({
+      where: { id },
+      select: { id: true, url: true, tokenSealed: true, headersSealed: true, authSealed: true, timeoutMs: true, error: true },
+    });
     if (!connection) throw notFound(id);
     if (connection.tokenSealed === null) return { verification: 'not_required', error: connection.error };
-    const result = await this.verifier.handshake(connection.url, this.secrets.open(connection.tokenSealed), connection.timeoutMs);
+    const openJson = (sealed: string | null) => (sealed === null ? null : JSON.parse(this.secrets.open(sealed)));
+    const result = await this.verifier.handshake({
+      url: connection.url,
+      token: this.secrets.open(connection.tokenSealed),
+      headers: openJson(connection.headersSealed),
+      auth: openJson(connection.authSealed),
+      timeoutMs: connection.timeoutMs,
+    });
     // Not an edit of the connection, so updated_at stays.
     const updated = await this.sql.query(`UPDATE connections SET verification = $2, error = $3 WHERE id = $1 RETURNING id`, [id, result.verification, result.error]);
     this.dispatcher.forget(id);

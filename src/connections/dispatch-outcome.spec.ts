@@ -71,6 +71,26 @@ describe('judgeResponse', () => {
     expect(!outcome.ok && outcome.failure.errors).toHaveLength(99);
   });
 
+  it('lists the first 100 violations of a reply and says how many there were in all', () => {
+    const responses = Array.from({ length: 99 }, () => ({ type: 'text', message: '', delay: 1, extra: true }));
+    const outcome = judgeResponse(response(200, { responses }), validateReply);
+    expect(!outcome.ok && outcome.failure.errors).toHaveLength(100);
+    expect(!outcome.ok && outcome.failure.message).toBe("the backend's reply is not valid: 297 violations, the first 100 listed");
+  });
+
+  it.each([
+    ['a reply', '\ufeff{"responses":[{"type":"text","message":"hi"}]}', [{ type: 'text', message: 'hi', delay: 1000 }]],
+    ['an empty reply', '\ufeff', []],
+    ['a reply with space after the mark', '\ufeff \n{}', []],
+  ])('takes %s that starts with a UTF-8 byte order mark', (_, body, responses) => {
+    expect(judgeResponse(response(200, body), validateReply)).toMatchObject({ ok: true, reply: { responses, attributes: {} } });
+  });
+
+  it('takes only one byte order mark, at the start', () => {
+    expect(judgeResponse(response(200, '\ufeff\ufeff{}'), validateReply)).toMatchObject({ ok: false, error: "the backend's reply is not valid JSON" });
+    expect(judgeResponse(response(200, '{"responses":[]}\ufeff'), validateReply)).toMatchObject({ ok: false, error: "the backend's reply is not valid JSON" });
+  });
+
   it('stores NUL bytes of a reply as replacement characters', () => {
     expect(judgeResponse(response(500, 'a\0b'), validateReply)).toMatchObject({ responseBody: 'a\ufffdb' });
   });

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { AppError, FieldError } from '../common/errors';
 import type { OutboundError, OutboundResponse } from '../common/outbound/outbound-client';
+import { violationCount } from '../responses/response-validator';
 import type { NormalizedReply, ReplyValidation } from '../responses/response.types';
 
 /** chatbot.com's cap on a backend's reply. */
@@ -29,19 +30,20 @@ export function judgeResponse(response: OutboundResponse, validate: (reply: unkn
     const message = "the backend's reply is not valid UTF-8";
     return failed(status, durationMs, text, message, new AppError('bad_gateway', message, { errors: [{ path: '', message: 'is not valid UTF-8' }], reason: 'backend_bad_reply' }));
   }
-  if (text.trim() === '') return { ok: true, httpStatus: status, durationMs, responseBody: text, reply: { responses: [], attributes: {} } };
+  // §4.3 lets a reply start with a UTF-8 byte order mark, which JSON.parse refuses.
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (json.trim() === '') return { ok: true, httpStatus: status, durationMs, responseBody: text, reply: { responses: [], attributes: {} } };
 
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(json);
   } catch {
     const message = "the backend's reply is not valid JSON";
     return failed(status, durationMs, text, message, new AppError('bad_gateway', message, { errors: [{ path: '', message: 'is not valid JSON' }], reason: 'backend_bad_reply' }));
   }
   const result = validate(parsed);
   if (!result.valid) {
-    const count = result.errors.length;
-    const message = `the backend's reply is not valid: ${count} violation${count === 1 ? '' : 's'}`;
+    const message = `the backend's reply is not valid: ${violationCount(result)}`;
     return failed(status, durationMs, text, summarize(result.errors), new AppError('bad_gateway', message, { errors: result.errors, reason: 'backend_bad_reply' }));
   }
   return { ok: true, httpStatus: status, durationMs, responseBody: text, reply: result.normalized };

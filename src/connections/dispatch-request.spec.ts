@@ -54,7 +54,7 @@ describe('parseDispatchRequest', () => {
         attributes: ['a'],
         extra: true,
       }),
-    ).toEqual(['extra', 'chatId', 'userId', 'messageId', 'externalId', 'node.color', 'node.id', 'userAttributes', 'attributes']);
+    ).toEqual(['extra', 'chatId', 'userId', 'messageId', 'externalId', 'node.color', 'node.id', 'userAttributes.nested', 'attributes']);
   });
 
   it('requires chatId and userId, an empty body included', () => {
@@ -65,6 +65,11 @@ describe('parseDispatchRequest', () => {
   it('counts lengths in code points', () => {
     expect(parseDispatchRequest({ chatId: '😀'.repeat(64), userId: '1' }).chatId).toHaveLength(128);
     expect(problems({ chatId: '😀'.repeat(65), userId: '1' })).toEqual(['chatId']);
+    expect(parseDispatchRequest({ chatId: '1', userId: '1', attributes: { ['😀'.repeat(128)]: '😀'.repeat(1024) } }).attributes).toEqual({ ['😀'.repeat(128)]: '😀'.repeat(1024) });
+    expect(problems({ chatId: '1', userId: '1', attributes: { ['😀'.repeat(129)]: 1 }, userAttributes: { a: '😀'.repeat(1025) } })).toEqual([
+      'userAttributes.a',
+      `attributes[${JSON.stringify('😀'.repeat(129))}]`,
+    ]);
   });
 
   it('refuses a body that is not an object, and NUL characters anywhere', () => {

@@ -1,15 +1,16 @@
+import { codePointLength } from '../common/code-points';
 import { AppError, FieldError } from '../common/errors';
 import { unstorableInput } from '../common/validation.pipe';
+import { checkFlatObject } from '../responses/flat-attributes';
+import type { AttributeValue } from '../responses/response.types';
 
 const MAX_ID = 64;
 const MAX_TEXT = 256;
-const MAX_KEY = 128;
-const MAX_STRING = 1024;
 const FIELDS = new Set(['chatId', 'userId', 'messageId', 'externalId', 'node', 'userAttributes', 'attributes']);
 const NODE_FIELDS = new Set(['id', 'name']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export type FlatObject = Record<string, string | number | boolean | null>;
+export type FlatObject = Record<string, AttributeValue>;
 
 /** A checked `POST …/:id/dispatch` body; absent optional fields are undefined. */
 export interface DispatchRequest {
@@ -20,19 +21,6 @@ export interface DispatchRequest {
   node?: { id?: string; name?: string };
   userAttributes?: FlatObject;
   attributes?: FlatObject;
-}
-
-/** True for an object whose values are all strings (≤ 1024), finite numbers, booleans or null. */
-export function isFlatObject(value: unknown): value is FlatObject {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  for (const [key, item] of Object.entries(value)) {
-    if (key.length < 1 || key.length > MAX_KEY) return false;
-    if (item === null || typeof item === 'boolean') continue;
-    if (typeof item === 'number' && Number.isFinite(item)) continue;
-    if (typeof item === 'string' && item.length <= MAX_STRING) continue;
-    return false;
-  }
-  return true;
 }
 
 /**
@@ -56,11 +44,9 @@ export function parseDispatchRequest(body: unknown): DispatchRequest {
   }
   if (given(fields.externalId)) request.externalId = readText('externalId', fields.externalId, errors);
   if (given(fields.node)) request.node = readNode(fields.node, errors);
+  // The same rules, and the same function, as the attributes of a backend's reply (§5).
   for (const name of ['userAttributes', 'attributes'] as const) {
-    const value = fields[name];
-    if (!given(value)) continue;
-    if (isFlatObject(value)) request[name] = value;
-    else errors.push({ path: name, message: `${name} must be a flat object: keys of 1 to ${MAX_KEY} characters, values strings (≤ ${MAX_STRING}), numbers, booleans or null` });
+    if (given(fields[name])) request[name] = checkFlatObject(fields[name], name, errors);
   }
 
   if (errors.length > 0) throw new AppError('bad_request', 'request validation failed', { errors: errors });
@@ -71,22 +57,16 @@ function given(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
-function codePoints(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
-}
-
 /** chatId and userId may come as numbers (Telegram's are); bothooks carries them as strings. */
 function readId(path: string, value: unknown, errors: FieldError[]): string {
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-  if (typeof text === 'string' && text.length > 0 && codePoints(text) <= MAX_ID) return text;
+  if (typeof text === 'string' && text.length > 0 && codePointLength(text) <= MAX_ID) return text;
   errors.push({ path, message: given(value) ? `${path} must be a string or a number of 1 to ${MAX_ID} characters` : `${path} is required` });
   return '';
 }
 
 function readText(path: string, value: unknown, errors: FieldError[]): string | undefined {
-  if (typeof value === 'string' && codePoints(value) <= MAX_TEXT) return value;
+  if (typeof value === 'string' && codePointLength(value) <= MAX_TEXT) return value;
   errors.push({ path, message: `${path} must be a string of at most ${MAX_TEXT} characters` });
   return undefined;
 }

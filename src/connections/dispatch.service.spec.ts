@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ChangeNotices } from '../common/change-notices';
 import { OutboundClient } from '../common/outbound/outbound-client';
 import { SecretBox } from '../common/secret-box';
 import { generateSigningSecret } from '../common/signing';
@@ -53,7 +54,7 @@ describe('DispatchService round trips', () => {
       },
     } as unknown as Sql;
     client = new OutboundClient({ allowPrivate: true });
-    service = new DispatchService(new ConnectionCache(sql, secrets), client, new ResponseValidator(), sql, new MetricsService(), {
+    service = new DispatchService(new ConnectionCache(sql, secrets, new ChangeNotices()), client, new ResponseValidator(), sql, new MetricsService(), {
       circuitFailures: 5,
       circuitCooldownMs: 1000,
     });

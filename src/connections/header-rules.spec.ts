@@ -19,7 +19,24 @@ describe('headerProblems', () => {
     expect(headerProblems({ [name]: 'v' }, false)).toEqual([{ path: `headers.${name}`, message: 'header names must be HTTP tokens of 1 to 256 characters' }]);
   });
 
-  it.each(['Host', 'content-length', 'Content-Type', 'TRANSFER-ENCODING', 'Connection', 'webhook-id', 'Webhook-Timestamp', 'WEBHOOK-SIGNATURE', 'webhook-x'])(
+  it.each([
+    'Host',
+    'content-length',
+    'Content-Type',
+    'TRANSFER-ENCODING',
+    'Connection',
+    'Keep-Alive',
+    'upgrade',
+    'Expect',
+    'TE',
+    'Trailer',
+    'Proxy-Authorization',
+    'proxy-connection',
+    'webhook-id',
+    'Webhook-Timestamp',
+    'WEBHOOK-SIGNATURE',
+    'webhook-x',
+  ])(
     'refuses the reserved name %s',
     (name) => {
       expect(headerProblems({ [name]: 'v' }, false)).toEqual([{ path: `headers.${name}`, message: `${name} is set by bothooks and cannot be overridden` }]);
@@ -42,6 +59,10 @@ describe('headerProblems', () => {
     ['a\r\nX-Injected: 1', 'header values must not contain CR, LF or other control characters'],
     ['a\nb', 'header values must not contain CR, LF or other control characters'],
     ['a\0b', 'header values must not contain CR, LF or other control characters'],
+    ['caf\u00e9', 'header values must be visible ASCII, spaces and tabs'],
+    ['\u0100', 'header values must be visible ASCII, spaces and tabs'],
+    ['line\u2028separator', 'header values must be visible ASCII, spaces and tabs'],
+    ['\u{1F600}', 'header values must be visible ASCII, spaces and tabs'],
   ])('refuses the value %j', (value, message) => {
     expect(headerProblems({ 'X-A': value }, false)).toEqual([{ path: 'headers.X-A', message }]);
   });

@@ -7,10 +7,14 @@ const MAX_NAME = 256;
 const MAX_VALUE = 1024;
 
 /**
- * Headers bothooks sets itself or that would change how the request is framed or routed; letting a
- * connection set them would break the body, the signature or the transport.
+ * Headers bothooks sets itself or that would change how the request is framed or routed (hop-by-hop
+ * headers, which undici refuses to send, included); letting a connection set them would break the body,
+ * the signature or the transport, and every dispatch would fail before it left.
  */
-const RESERVED = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection']);
+const RESERVED = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'te', 'trailer']);
+const RESERVED_PREFIXES = ['webhook-', 'proxy-'];
+/** RFC 9110 field values as bothooks sends them: visible ASCII, space and tab; anything else cannot go on the wire as it was saved. */
+const SENDABLE_VALUE = /^[\t\x20-\x7e]*$/;
 
 /**
  * Every problem with a connection's custom headers, each at `headers.<name>` (contract §4.1). Names are
@@ -32,7 +36,7 @@ export function headerProblems(headers: unknown, hasAuth: boolean): FieldError[]
     const value = (headers as Record<string, unknown>)[name];
     if (name.length > MAX_NAME || !TOKEN.test(name)) {
       problems.push({ path, message: `header names must be HTTP tokens of 1 to ${MAX_NAME} characters` });
-    } else if (RESERVED.has(lower) || lower.startsWith('webhook-')) {
+    } else if (RESERVED.has(lower) || RESERVED_PREFIXES.some((prefix) => lower.startsWith(prefix))) {
       problems.push({ path, message: `${name} is set by bothooks and cannot be overridden` });
     } else if (hasAuth && lower === 'authorization') {
       problems.push({ path, message: 'authorization cannot be set together with auth' });
@@ -44,14 +48,18 @@ export function headerProblems(headers: unknown, hasAuth: boolean): FieldError[]
       problems.push({ path, message: 'header values must be strings' });
     } else if (value.length > MAX_VALUE) {
       problems.push({ path, message: `header values must be at most ${MAX_VALUE} characters` });
-    } else if (hasControlCharacter(value)) {
-      problems.push({ path, message: 'header values must not contain CR, LF or other control characters' });
+    } else if (!SENDABLE_VALUE.test(value)) {
+      problems.push({ path, message: sendableMessage(value) });
     }
   }
   return problems;
 }
 
-/** CR and LF would split the header; other control characters (tab aside) are refused on the wire anyway. */
+/** Control characters get their own word: CR and LF are how a header injection is tried. */
+function sendableMessage(value: string): string {
+  return hasControlCharacter(value) ? 'header values must not contain CR, LF or other control characters' : 'header values must be visible ASCII, spaces and tabs';
+}
+
 function hasControlCharacter(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);

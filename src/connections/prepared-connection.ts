@@ -47,18 +47,30 @@ export function basicAuthorization(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 
+export interface BasicAuth {
+  username: string;
+  password: string;
+}
+
+/**
+ * What a connection adds to every request it makes, dispatch and handshake alike: a backend behind Basic
+ * auth or an API-key header refuses the handshake GET just as it would a dispatch without them.
+ */
+export function connectionHeaders(custom: Readonly<Record<string, string>> | null | undefined, auth: BasicAuth | null | undefined): Record<string, string> {
+  const headers: Record<string, string> = { ...custom };
+  if (auth) headers.authorization = basicAuthorization(auth.username, auth.password);
+  return headers;
+}
+
 export function prepareConnection(row: ConnectionRow, secrets: SecretBox): PreparedConnection {
   const token = row.token === null ? null : secrets.open(row.token);
   const custom = row.headers === null ? {} : (JSON.parse(secrets.open(row.headers)) as Record<string, string>);
-  const auth = row.auth === null ? null : (JSON.parse(secrets.open(row.auth)) as { username: string; password: string });
+  const auth = row.auth === null ? null : (JSON.parse(secrets.open(row.auth)) as BasicAuth);
 
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...custom };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...connectionHeaders(custom, auth) };
   const recordedHeaders: Record<string, string> = { 'content-type': 'application/json' };
   for (const name of Object.keys(custom)) recordedHeaders[name] = REDACTED;
-  if (auth) {
-    headers.authorization = basicAuthorization(auth.username, auth.password);
-    recordedHeaders.authorization = REDACTED;
-  }
+  if (auth) recordedHeaders.authorization = REDACTED;
   return {
     id: row.id,
     botId: row.bot_id,

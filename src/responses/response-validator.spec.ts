@@ -1,5 +1,6 @@
 import Ajv from 'ajv';
-import { memberPath, validateReply } from './response-validator';
+import { memberPath } from './flat-attributes';
+import { validateReply } from './response-validator';
 import { replyAjvSchema } from './response.schema';
 
 /*
@@ -298,9 +299,10 @@ describe('validateReply', () => {
       const result = validateReply({ responses: Array.from({ length: 100 }, () => ({ type: 'text', message: '' })) });
       expect(result.valid).toBe(false);
       if (result.valid) return;
-      expect(result.errors).toHaveLength(101);
+      expect(result.total).toBe(101);
+      expect(result.errors).toHaveLength(100);
       expect(result.errors[0]).toEqual({ path: 'responses', message: 'must have at most 99 items' });
-      expect(result.errors[100].path).toBe('responses[99].message');
+      expect(result.errors[99].path).toBe('responses[98].message');
     });
   });
 
@@ -402,6 +404,7 @@ describe('validateReply', () => {
       const result = validateReply(containers[0].wrap(button.url()));
       expect(result).toEqual({
         valid: false,
+        total: 1,
         errors: [
           {
             path: 'responses[1].buttons[0].type',
@@ -546,6 +549,7 @@ describe('validateReply', () => {
       const result = validateReply({ attributes: { a: Number.NaN, b: Infinity } });
       expect(result).toEqual({
         valid: false,
+        total: 2,
         errors: [
           { path: 'attributes.a', message: 'must be a finite number' },
           { path: 'attributes.b', message: 'must be a finite number' },
@@ -671,6 +675,7 @@ describe('validateReply', () => {
     it.each([[[]], [[{ responses: [] }]], ['{}'], [''], [null], [0], [true], [undefined]])('%p is one violation at the root', (body) => {
       expect(validateReply(body)).toEqual({
         valid: false,
+        total: 1,
         errors: [{ path: '', message: 'must be a JSON object with responses and/or attributes' }],
       });
       expect(ajvValidate(body)).toBe(false);

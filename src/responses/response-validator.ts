@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { hasCodePointLength } from '../common/code-points';
+import { checkFlatObject, lengthOf, memberPath } from './flat-attributes';
 import {
   BUTTON_TYPES,
   ButtonType,
@@ -7,17 +9,16 @@ import {
   DEFAULT_WEBVIEW_HEIGHT,
   HTTP_URL_PATTERN,
   LIMITS,
+  MAX_LISTED_VIOLATIONS,
   PHONE_PATTERN,
   QUICK_REPLY_BUTTON_TYPES,
   Range,
-  RESERVED_ATTRIBUTE_KEYS,
   RESPONSE_TYPES,
   UUID_V4_PATTERN,
   WEBVIEW_HEIGHTS,
   WebviewHeight,
 } from './response.rules';
 import type {
-  AttributeValue,
   BotResponse,
   Button,
   CardElement,
@@ -40,12 +41,23 @@ import type {
  */
 
 type Json = Record<string, unknown>;
-type Errors = ResponseViolation[];
+
+/**
+ * Keeps the first MAX_LISTED_VIOLATIONS and counts the rest: a reply under the body limit can break the
+ * rules tens of thousands of times, and listing every one made an answer several times its request.
+ */
+class Errors {
+  readonly listed: ResponseViolation[] = [];
+  total = 0;
+
+  push(violation: ResponseViolation): void {
+    if (this.total++ < MAX_LISTED_VIOLATIONS) this.listed.push(violation);
+  }
+}
 
 const UUID_V4 = new RegExp(UUID_V4_PATTERN, 'u');
 const PHONE = new RegExp(PHONE_PATTERN, 'u');
 const HTTP_URL = new RegExp(HTTP_URL_PATTERN, 'u');
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 const ROOT_FIELDS = new Set(['responses', 'attributes']);
 const RESPONSE_FIELDS = {
@@ -59,7 +71,6 @@ const RESPONSE_FIELDS = {
 const ELEMENT_FIELDS = new Set(['title', 'subtitle', 'imageUrl', 'buttons']);
 const BUTTON_FIELDS = new Set(['type', 'title', 'value']);
 const WEBVIEW_FIELDS = new Set(['type', 'title', 'value', 'height']);
-const RESERVED_KEYS: ReadonlySet<string> = new Set(RESERVED_ATTRIBUTE_KEYS);
 const KNOWN_BUTTON_TYPES: ReadonlySet<string> = new Set(BUTTON_TYPES);
 const HEIGHTS: ReadonlySet<string> = new Set(WEBVIEW_HEIGHTS);
 
@@ -67,8 +78,6 @@ const RESPONSE_TYPE_MESSAGE = `must be one of: ${RESPONSE_TYPES.join(', ')}`;
 const HEIGHT_MESSAGE = `must be one of: ${WEBVIEW_HEIGHTS.join(', ')}`;
 const DELAY_MESSAGE = `must be an integer from ${LIMITS.delay.min} to ${LIMITS.delay.max}`;
 const PHONE_MESSAGE = `must be "+" followed by at least 2 digits, ${lengthOf(LIMITS.phone.value)} characters`;
-const KEY_MESSAGE = `name must be ${lengthOf(LIMITS.attributes.key)} characters`;
-const ATTRIBUTE_VALUE_MESSAGE = 'must be a string, number, boolean or null';
 
 interface ButtonContainer {
   name: string;
@@ -95,13 +104,14 @@ const BUTTONS = container('buttons', CARD_BUTTON_TYPES);
  */
 export function validateReply(input: unknown): ReplyValidation {
   if (!isObject(input)) {
-    return { valid: false, errors: [{ path: '', message: 'must be a JSON object with responses and/or attributes' }] };
+    return { valid: false, errors: [{ path: '', message: 'must be a JSON object with responses and/or attributes' }], total: 1 };
   }
-  const errors: Errors = [];
+  const errors = new Errors();
   const responses = checkResponses(own(input, 'responses'), errors);
-  const attributes = checkAttributes(own(input, 'attributes'), errors);
+  const rawAttributes = own(input, 'attributes');
+  const attributes = rawAttributes === undefined ? {} : checkFlatObject(rawAttributes, 'attributes', errors);
   rejectUnknown(input, ROOT_FIELDS, '', errors);
-  if (errors.length > 0) return { valid: false, errors };
+  if (errors.total > 0) return { valid: false, errors: errors.listed, total: errors.total };
   const normalized: NormalizedReply = { responses, attributes };
   return { valid: true, normalized };
 }
@@ -114,13 +124,10 @@ export class ResponseValidator {
   }
 }
 
-/**
- * A property path as users write it in JavaScript: `a.b` for identifier keys, `a["b c"]` (a JSON string,
- * so quotes and control characters stay unambiguous) for anything else.
- */
-export function memberPath(base: string, key: string): string {
-  if (IDENTIFIER.test(key)) return base === '' ? key : `${base}.${key}`;
-  return `${base}[${JSON.stringify(key)}]`;
+/** `2 violations`, or `9999 violations, the first 100 listed` when only some are. */
+export function violationCount(result: { errors: readonly ResponseViolation[]; total: number }): string {
+  const count = `${result.total} violation${result.total === 1 ? '' : 's'}`;
+  return result.total > result.errors.length ? `${count}, the first ${result.errors.length} listed` : count;
 }
 
 function checkResponses(value: unknown, errors: Errors): BotResponse[] {
@@ -375,50 +382,6 @@ function checkArray(value: unknown, path: string, range: Range, errors: Errors):
   return value;
 }
 
-function checkAttributes(value: unknown, errors: Errors): Record<string, AttributeValue> {
-  const out: Record<string, AttributeValue> = {};
-  if (value === undefined) return out;
-  if (!isObject(value)) {
-    errors.push({ path: 'attributes', message: 'must be an object' });
-    return out;
-  }
-  for (const key of Object.keys(value)) {
-    // One violation per path: a refused name makes its value moot.
-    if (RESERVED_KEYS.has(key)) {
-      errors.push({ path: memberPath('attributes', key), message: 'is a reserved name' });
-      continue;
-    }
-    if (!hasLength(key, LIMITS.attributes.key)) {
-      errors.push({ path: memberPath('attributes', key), message: KEY_MESSAGE });
-      continue;
-    }
-    const item = value[key];
-    switch (typeof item) {
-      case 'string':
-        if (!hasLength(item, LIMITS.attributes.stringValue)) {
-          errors.push({ path: memberPath('attributes', key), message: lengthRule(LIMITS.attributes.stringValue) });
-          continue;
-        }
-        break;
-      case 'number':
-        if (!Number.isFinite(item)) {
-          errors.push({ path: memberPath('attributes', key), message: 'must be a finite number' });
-          continue;
-        }
-        break;
-      case 'boolean':
-        break;
-      default:
-        if (item !== null) {
-          errors.push({ path: memberPath('attributes', key), message: ATTRIBUTE_VALUE_MESSAGE });
-          continue;
-        }
-    }
-    out[key] = item as AttributeValue;
-  }
-  return out;
-}
-
 function rejectUnknown(item: Json, allowed: ReadonlySet<string>, path: string, errors: Errors): void {
   const keys = Object.keys(item);
   for (let i = 0; i < keys.length; i++) {
@@ -430,30 +393,8 @@ function lengthRule(range: Range): string {
   return `must be ${lengthOf(range)} characters`;
 }
 
-function lengthOf(range: Range): string {
-  return range.min === 0 ? `at most ${range.max}` : `${range.min} to ${range.max}`;
-}
-
-/** Code points lie between ceil(units / 2) and units, so most strings are settled without counting. */
 function hasLength(value: string, range: Range): boolean {
-  const units = value.length;
-  if (units <= range.max && units >= 2 * range.min) return true;
-  const length = codePoints(value);
-  return length >= range.min && length <= range.max;
-}
-
-/** Counts a surrogate pair as one character and a lone surrogate as one, the way JSON Schema validators do. */
-function codePoints(value: string): number {
-  let length = 0;
-  for (let i = 0; i < value.length; i++) {
-    length++;
-    const unit = value.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
-      const next = value.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++;
-    }
-  }
-  return length;
+  return hasCodePointLength(value, range.min, range.max);
 }
 
 function isObject(value: unknown): value is Json {

@@ -46,6 +46,9 @@ export const LIMITS = {
   attributes: { key: { min: 1, max: 128 }, stringValue: { min: 0, max: 1024 } },
 } as const;
 
+/** How many violations an answer lists (§5); its message says how many there were in all. */
+export const MAX_LISTED_VIOLATIONS = 100;
+
 export const DEFAULT_DELAY = 1000;
 export const DEFAULT_WEBVIEW_HEIGHT: WebviewHeight = 'compact';
 

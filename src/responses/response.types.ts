@@ -104,4 +104,5 @@ export interface ResponseViolation {
 
 export type ReplyValidation =
   | { valid: true; normalized: NormalizedReply }
-  | { valid: false; errors: ResponseViolation[] };
+  /** `errors` are the first violations found; `total` counts them all. */
+  | { valid: false; errors: ResponseViolation[]; total: number };

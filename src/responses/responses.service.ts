@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/errors';
-import { ResponseValidator } from './response-validator';
+import { ResponseValidator, violationCount } from './response-validator';
 import type { NormalizedReply } from './response.types';
 
 export interface ValidReply {
@@ -19,7 +19,6 @@ export class ResponsesService {
   validate(body: unknown): ValidReply {
     const result = this.validator.validate(body === undefined ? {} : body);
     if (result.valid) return result;
-    const count = result.errors.length;
-    throw new AppError('unprocessable_entity', `the reply is not valid: ${count} violation${count === 1 ? '' : 's'}`, { errors: result.errors });
+    throw new AppError('unprocessable_entity', `the reply is not valid: ${violationCount(result)}`, { errors: result.errors });
   }
 }

@@ -32,6 +32,8 @@ export interface ReceivedRequest {
 export class FakeBackend {
   /** Expected `?token=`; undefined accepts any. */
   token: string | undefined;
+  /** Headers every request must carry with exactly these values (401 otherwise), as a backend behind Basic auth or an API key does. */
+  requiredHeaders: Record<string, string> | undefined;
   /** The connection's signingSecret; when set, POSTs must carry a valid signature. */
   signingSecret: string | undefined;
   /** Answers the verification GET; echoes the challenge by default. */
@@ -75,6 +77,7 @@ export class FakeBackend {
   /** Back to the defaults, with an empty request log. */
   reset(): void {
     this.token = undefined;
+    this.requiredHeaders = undefined;
     this.signingSecret = undefined;
     this.onChallenge = (challenge) => ({ body: challenge });
     this.onMessage = () => ({ body: { responses: [] } });
@@ -100,6 +103,9 @@ export class FakeBackend {
     };
     this.requests.push(request);
 
+    for (const [name, value] of Object.entries(this.requiredHeaders ?? {})) {
+      if (req.headers[name.toLowerCase()] !== value) return this.answer(res, { status: 401, body: { error: `missing ${name}` } });
+    }
     if (this.token !== undefined && request.query.token !== this.token) return this.answer(res, { status: 403, body: { error: 'bad token' } });
     if (req.method === 'GET') {
       const challenge = request.query.challenge;

@@ -139,11 +139,20 @@ describe('parseOutboundUrl', () => {
 });
 
 describe('assertPublicUrl', () => {
-  it('refuses a name that resolves to loopback', async () => {
-    await expect(assertPublicUrl('http://localhost:3000/hook', strict)).rejects.toMatchObject({
-      kind: 'blocked',
-      message: expect.stringMatching(/^url resolves to a loopback address \((127\.0\.0\.1|::1)\)$/),
-    });
+  it.each(['localhost', 'LOCALHOST.', 'foo.localhost', 'a.b.Localhost.', 'localhost.localdomain', 'localhost..', 'ip6-localhost', 'localhost6'])(
+    'refuses %s by name, whether or not it resolves',
+    async (host) => {
+      const name = host.toLowerCase();
+      await expect(assertPublicUrl(`http://${host}:3000/hook`, strict)).rejects.toMatchObject({
+        kind: 'blocked',
+        message: `url names a host reserved for a loopback address (${name})`,
+      });
+      expect(() => parseOutboundUrl(`http://${host}/`, strict)).toThrow(UnsafeUrlError);
+    },
+  );
+
+  it.each(['localhost.example.com', 'notlocalhost', 'localhostx.com', 'localhost-backend.example.com'])('does not take %s for a loopback name', (host) => {
+    expect(parseOutboundUrl(`https://${host}/`, strict)).toBeInstanceOf(URL);
   });
 
   it('accepts a name resolving to loopback when private addresses are allowed', async () => {

@@ -104,6 +104,19 @@ function blockedError(ip: string, range: string): UnsafeUrlError {
   return new UnsafeUrlError('blocked', `url resolves to ${article} ${range} address (${ip})`);
 }
 
+/**
+ * Names that mean this machine whatever DNS says (RFC 6761 §6.3 for `localhost` and its subdomains; the
+ * rest are what /etc/hosts files ship). Refused by name, because whether they resolve, and to what, depends
+ * on the instance that happens to judge them.
+ */
+const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'localhost6', 'localhost6.localdomain6', 'ip6-localhost', 'ip6-loopback']);
+
+/** WHATWG parsing has already lower-cased the host; trailing dots only make a name fully qualified. */
+function isLoopbackName(host: string): boolean {
+  const name = host.replace(/\.+$/, '');
+  return LOOPBACK_NAMES.has(name) || name.endsWith('.localhost');
+}
+
 /** The URL's host without the brackets WHATWG keeps around IPv6 literals. */
 function bareHost(url: URL): string {
   const host = url.hostname;
@@ -111,8 +124,8 @@ function bareHost(url: URL): string {
 }
 
 /**
- * Parses and checks everything about `raw` that needs no DNS: scheme, credentials, and the host when it
- * is an IP literal. WHATWG parsing has already turned `2130706433`, `0x7f.1`, `0177.0.0.1` and `127.1`
+ * Parses and checks everything about `raw` that needs no DNS: scheme, credentials, a host reserved for
+ * loopback, and the host when it is an IP literal. WHATWG parsing has already turned `2130706433`, `0x7f.1`, `0177.0.0.1` and `127.1`
  * into `127.0.0.1`, so odd IPv4 spellings are judged by the address they really mean.
  */
 export function parseOutboundUrl(raw: string, policy: UrlPolicy): URL {
@@ -134,6 +147,8 @@ export function parseOutboundUrl(raw: string, policy: UrlPolicy): URL {
     if (isIP(host) !== 0) {
       const range = disallowedRange(host);
       if (range !== null) throw blockedError(host, range);
+    } else if (isLoopbackName(host)) {
+      throw new UnsafeUrlError('blocked', `url names a host reserved for a loopback address (${host})`);
     }
   }
   return url;

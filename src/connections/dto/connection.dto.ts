@@ -57,7 +57,7 @@ export class UpdateConnectionDto implements ConnectionFields {
     type: 'object',
     additionalProperties: { type: 'string', maxLength: 1024 },
     nullable: true,
-    description: '1..10 headers sent on every call; names are HTTP tokens ≤ 256. host, content-length, content-type, transfer-encoding, connection, webhook-* and (with auth) authorization are refused.',
+    description: '1..10 headers sent on every call; names are HTTP tokens ≤ 256. values are visible ASCII, space and tab. host, content-length, content-type, transfer-encoding, connection, keep-alive, upgrade, expect, te, trailer, proxy-*, webhook-* and (with auth) authorization are refused.',
     example: { 'X-Api-Key': 'secret' },
   })
   @IsOptional()
