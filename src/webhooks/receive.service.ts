@@ -63,7 +63,7 @@ export class ReceiveService {
       if (!token) throw badSignature();
 
       // Verify, against the bot's URL keys held in memory; the comparison is constant-time.
-      const keys = await this.urlKeys.forBot(token.botId);
+      const keys = await this.urlKeys.forBot(token.botId, token.keyVersion);
       if (!keys) throw (await this.wasDeleted(token.botId)) ? botGone(token.botId) : badSignature();
       const key = keys.versions.get(token.keyVersion);
       const claims = key === undefined ? null : openWebhookToken(token, rawQuery, key.key);
