@@ -3,6 +3,8 @@ import { SecretBox } from '../common/secret-box';
 import { Sql } from '../database/sql';
 
 const TTL_MS = 5000;
+/** A version this instance has not seen reloads the bot's keys at most this often, so forged versions cost no query per call. */
+const UNKNOWN_VERSION_RELOAD_MS = 1000;
 const MAX_ENTRIES = 10_000;
 
 export interface UrlKeyVersion {
@@ -18,25 +20,42 @@ export interface BotUrlKeys {
   versions: Map<number, UrlKeyVersion>;
 }
 
+interface Entry {
+  keys: BotUrlKeys | null;
+  expires: number;
+  /** When a version missing from `keys` last made this instance reload them; null if it never has. */
+  reloadedForVersionAt: number | null;
+}
+
 /**
  * A bot's URL keys, decrypted and kept in memory: issuing and verifying a URL read nothing from the
  * database. Rotations and deletions through this instance drop the entry at once; other instances see
  * them within TTL_MS (the receive path re-checks retirement in its own statement, so a rotated-out URL is
- * refused everywhere at once). Unknown bots are cached too, so forged URLs cannot make every call a query.
+ * refused everywhere at once). A URL signed with a version newer than the cached keys, issued on another
+ * instance right after a rotation, reloads them at once. Unknown bots are cached too, so forged URLs
+ * cannot make every call a query.
  */
 @Injectable()
 export class UrlKeysService {
-  private readonly entries = new Map<string, { keys: BotUrlKeys | null; expires: number }>();
+  private readonly entries = new Map<string, Entry>();
+  /** The clock the cache ages by; replaceable so that a test can move time. */
+  now: () => number = Date.now;
 
   constructor(
     private readonly sql: Sql,
     private readonly secrets: SecretBox,
   ) {}
 
-  async forBot(botId: string): Promise<BotUrlKeys | null> {
-    const now = Date.now();
+  /** With `version`, a cached set of keys that lacks it is reloaded, at most once every UNKNOWN_VERSION_RELOAD_MS. */
+  async forBot(botId: string, version?: number): Promise<BotUrlKeys | null> {
+    const now = this.now();
     const cached = this.entries.get(botId);
-    if (cached && cached.expires > now) return cached.keys;
+    if (cached && cached.expires > now) {
+      const known = version === undefined || (cached.keys?.versions.has(version) ?? false);
+      const reloadedLately = cached.reloadedForVersionAt !== null && now - cached.reloadedForVersionAt < UNKNOWN_VERSION_RELOAD_MS;
+      if (known || reloadedLately) return cached.keys;
+    }
+    const forVersion = cached !== undefined && cached.expires > now;
     const rows = await this.sql.query<{ version: number; secret: string; retires_at: Date | null }>(
       `SELECT version, secret, retires_at FROM url_keys WHERE bot_id = $1 ORDER BY version`,
       [botId],
@@ -44,7 +63,7 @@ export class UrlKeysService {
     );
     const keys = rows.length === 0 ? null : this.open(rows);
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(botId, { keys, expires: now + TTL_MS });
+    this.entries.set(botId, { keys, expires: now + TTL_MS, reloadedForVersionAt: forVersion ? now : (cached?.reloadedForVersionAt ?? null) });
     return keys;
   }
 

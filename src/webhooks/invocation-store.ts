@@ -54,6 +54,8 @@ export interface SyncSettlement {
   error: string | null;
   finishedAt: Date;
   reply: { status: number; headers: Record<string, string>; body: string } | null;
+  /** Only a call that never reached the runtime frees its single use: the runtime cannot have run it. */
+  givesBackUse: boolean;
 }
 
 interface RecordRow {
@@ -121,16 +123,19 @@ const RECORD = `
   FROM checked c LEFT JOIN inserted n ON n.id = c.id
   ORDER BY c.ord`;
 
-/** A failed sync call gives back its single use and its idempotency key, so that the caller may retry. */
+/**
+ * A failed sync call gives back its idempotency key, so that the caller may retry; its single use only
+ * when the request never reached the runtime (§3.2: single use means the runtime saw it once).
+ */
 const SETTLE_SYNC = `
   UPDATE invocations AS i SET
     status = u.status, http_status = u.http_status, answer = u.answer, error = u.error,
     attempts = i.attempts + 1, finished_at = u.finished_at,
     reply_status = u.reply_status, reply_headers = u.reply_headers, reply_body = u.reply_body,
     idempotency_key = CASE WHEN u.status = 'failed' THEN NULL ELSE i.idempotency_key END,
-    holds_single_use = i.holds_single_use AND u.status <> 'failed'
-  FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::jsonb[], $9::text[])
-    AS u(id, status, http_status, answer, error, finished_at, reply_status, reply_headers, reply_body)
+    holds_single_use = i.holds_single_use AND NOT u.gives_back_use
+  FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::jsonb[], $9::text[], $10::bool[])
+    AS u(id, status, http_status, answer, error, finished_at, reply_status, reply_headers, reply_body, gives_back_use)
   WHERE i.id = u.id`;
 
 // A few statements in flight: under load each carries many calls (fewer commits and round trips), while
@@ -220,6 +225,7 @@ export class InvocationStore {
         settlements.map((s) => s.reply?.status ?? null),
         settlements.map((s) => (s.reply ? JSON.stringify(s.reply.headers) : null)),
         settlements.map((s) => storableText(s.reply?.body ?? null)),
+        settlements.map((s) => s.givesBackUse),
       ],
       'invocations_settle_sync',
     );

@@ -37,9 +37,16 @@ describe('parseIssueRequest', () => {
   });
 
   it('lists every problem, under the name the caller used', () => {
-    expect(problems({ command: '', user_id: 'x'.repeat(65), options: 'x'.repeat(5000), params: { a: 1 }, redirect_to: 'mailto:a@b', expiresIn: 0, singleUse: 1, mode: 'x', botId: 'X', other: 1 }).sort()).toEqual(
+    expect(problems({ command: '', user_id: 'x'.repeat(65), options: 'x'.repeat(5000), params: { a: [1] }, redirect_to: 'mailto:a@b', expiresIn: 0, singleUse: 1, mode: 'x', botId: 'X', other: 1 }).sort()).toEqual(
       ['botId', 'command', 'expiresIn', 'mode', 'options', 'other', 'params.a', 'redirect_to', 'singleUse', 'user_id'].sort(),
     );
+  });
+
+  it('takes numbers and booleans in params as their query-string text, and an empty redirect as none', () => {
+    expect(parseIssueRequest({ command: '/x', params: { page: 2, ratio: 0.5, ok: true, no: false, s: 'x' } }).params).toEqual({ page: '2', ratio: '0.5', ok: 'true', no: 'false', s: 'x' });
+    expect(problems({ command: '/x', params: { a: null, b: {}, c: [] } }).sort()).toEqual(['params.a', 'params.b', 'params.c']);
+    expect(parseIssueRequest({ command: '/x', redirect_to: '' }).redirect).toBeNull();
+    expect(parseIssueRequest({ command: '/x', redirect: '', redirect_to: 'https://e.example/' }).redirect).toBe('https://e.example/');
   });
 
   it('refuses a field given together with its alias', () => {

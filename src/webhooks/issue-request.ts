@@ -37,7 +37,9 @@ const hasNul = (text: string): boolean => text.includes('\u0000');
  */
 export function parseIssueRequest(body: unknown): IssueRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AppError('bad_request', 'request body must be a JSON object');
-  const input = body as Record<string, unknown>;
+  const input = { ...(body as Record<string, unknown>) };
+  // Bots.Business snippets send `redirect_to: ""` for "no redirect".
+  for (const name of ['redirect', 'redirect_to']) if (input[name] === '') input[name] = undefined;
   const errors: FieldError[] = [];
   for (const name of Object.keys(input)) if (!FIELDS.has(name)) errors.push({ path: name, message: 'unknown field' });
   for (const [alias, name] of Object.entries(ALIASES)) {
@@ -120,13 +122,15 @@ function readId(path: string, value: unknown, errors: FieldError[]): string | nu
   return null;
 }
 
+/** Values become text as in a query string: TeleBotHost bots pass `{page: 2}`. */
 function readParams(value: unknown, errors: FieldError[]): Record<string, string> | null {
   if (typeof value !== 'object' || Array.isArray(value)) {
-    errors.push({ path: 'params', message: 'params must be an object of strings' });
+    errors.push({ path: 'params', message: 'params must be an object of strings, numbers or booleans' });
     return null;
   }
   const entries = Object.entries(value as Record<string, unknown>);
   let ok = true;
+  const params: Record<string, string> = {};
   if (entries.length > MAX_PARAMS) {
     errors.push({ path: 'params', message: `params must have at most ${MAX_PARAMS} entries, got ${entries.length}` });
     ok = false;
@@ -135,10 +139,14 @@ function readParams(value: unknown, errors: FieldError[]): Record<string, string
     if (name === '' || LONE_SURROGATE.test(name)) {
       errors.push({ path: `params.${name}`, message: 'parameter names must be non-empty Unicode text' });
       ok = false;
-    } else if (typeof item !== 'string' || LONE_SURROGATE.test(item)) {
-      errors.push({ path: `params.${name}`, message: `params.${name} must be a string` });
+    } else if (typeof item === 'number' || typeof item === 'boolean') {
+      params[name] = String(item);
+    } else if (typeof item === 'string' && !LONE_SURROGATE.test(item)) {
+      params[name] = item;
+    } else {
+      errors.push({ path: `params.${name}`, message: `params.${name} must be a string, a number or a boolean` });
       ok = false;
     }
   }
-  return ok && entries.length > 0 ? (value as Record<string, string>) : null;
+  return ok && entries.length > 0 ? params : null;
 }

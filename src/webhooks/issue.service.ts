@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { appConfig } from '../config/app.config';
 import { botIdFor, Principal } from '../auth/principal';
 import { UrlKeysService } from '../bots/url-keys.service';
 import { AppError } from '../common/errors';
+import { SecretBox } from '../common/secret-box';
 import { Sql } from '../database/sql';
 import type { IssuedWebhookView } from './dto/webhook.dto';
 import { parseIssueRequest } from './issue-request';
+import { botBoundUuid, isBoundTo, uuidVersion } from './uuid';
 import { issueWebhookUrl } from './webhook-url';
 
 /**
@@ -18,11 +19,17 @@ const MAX_URL_LENGTH = 14_336;
 
 @Injectable()
 export class IssueService {
+  /** Binds webhook ids to their bot; derived, so it changes only with ENCRYPTION_KEY. */
+  private readonly idKey: Buffer;
+
   constructor(
     private readonly urlKeys: UrlKeysService,
     private readonly sql: Sql,
+    secrets: SecretBox,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
-  ) {}
+  ) {
+    this.idKey = secrets.deriveKey('bothooks webhook id');
+  }
 
   /** Pure CPU once the bot's URL key is cached: nothing is written, single use and revocation are checked on call. */
   async issue(principal: Principal, body: unknown): Promise<IssuedWebhookView> {
@@ -30,7 +37,7 @@ export class IssueService {
     const botId = botIdFor(principal, request.botId);
     const keys = await this.urlKeys.forBot(botId);
     if (!keys) throw new AppError('not_found', `bot ${botId} not found`);
-    const webhookId = randomUUID();
+    const webhookId = botBoundUuid(this.idKey, botId);
     // Whole seconds, rounded up: a URL may outlive expiresIn by under a second, never fall short of it.
     const expiresAt = request.expiresIn === null ? null : Math.ceil(Date.now() / 1000) + request.expiresIn;
     const url = issueWebhookUrl(
@@ -67,14 +74,23 @@ export class IssueService {
   }
 
   /**
-   * Issued URLs are not stored, so there is nothing to look up: the revocation is recorded and every URL
-   * with this id answers 410 from then on. A bot key's revocation applies to its own bot's URL only, so
-   * it can neither touch nor learn about another bot's.
+   * Issued URLs are not stored, so the id itself says whose it is: a bot key may revoke only ids issued
+   * for its bot, an admin key ids issued for any existing bot, found by checking the id's MAC against
+   * each bot id (one HMAC per bot, on a rare call). Any other id is 404, as if unknown. The random (v4)
+   * ids of URLs issued before ids told their bot cannot be checked: they are recorded as before, for the
+   * caller's bot (a bot key) or every bot (an admin key).
    */
   async revoke(principal: Principal, webhookId: string): Promise<void> {
-    await this.sql.query(`INSERT INTO revoked_webhooks (webhook_id, bot_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
-      webhookId,
-      principal.kind === 'bot' ? principal.botId : null,
-    ]);
+    let botId: string | null | undefined;
+    if (uuidVersion(webhookId) === 4) botId = principal.kind === 'bot' ? principal.botId : null;
+    else botId = await this.issuedFor(principal, webhookId);
+    if (botId === undefined) throw new AppError('not_found', `webhook ${webhookId} not found`);
+    await this.sql.query(`INSERT INTO revoked_webhooks (webhook_id, bot_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [webhookId, botId]);
+  }
+
+  private async issuedFor(principal: Principal, webhookId: string): Promise<string | undefined> {
+    if (principal.kind === 'bot') return isBoundTo(this.idKey, webhookId, principal.botId) ? principal.botId : undefined;
+    const bots = await this.sql.query<{ id: string }>(`SELECT id FROM bots`);
+    return bots.find((bot) => isBoundTo(this.idKey, webhookId, bot.id))?.id;
   }
 }

@@ -12,7 +12,7 @@ import { EarlierCall, InvocationStore } from './invocation-store';
 import { RateLimits } from './rate-limits';
 import { RuntimeClient } from './runtime-client';
 import { runtimeMessage, storedMessage } from './runtime-message';
-import type { RuntimeOutcome } from './runtime-reply';
+import { RUNTIME_FAILURE_MESSAGES, type RuntimeOutcome } from './runtime-reply';
 import { UpdateSignal } from './update-signal';
 import { uuidv7 } from './uuid';
 import { openWebhookToken, readWebhookToken, WEBHOOK_PATH } from './webhook-url';
@@ -63,7 +63,7 @@ export class ReceiveService {
       if (!token) throw badSignature();
 
       // Verify, against the bot's URL keys held in memory; the comparison is constant-time.
-      const keys = await this.urlKeys.forBot(token.botId);
+      const keys = await this.urlKeys.forBot(token.botId, token.keyVersion);
       if (!keys) throw (await this.wasDeleted(token.botId)) ? botGone(token.botId) : badSignature();
       const key = keys.versions.get(token.keyVersion);
       const claims = key === undefined ? null : openWebhookToken(token, rawQuery, key.key);
@@ -133,8 +133,17 @@ export class ReceiveService {
       const delivered = await this.runtime.deliver({ botId: claims.botId, runtimeUrl: recorded.runtimeUrl!, signingSecretSealed: recorded.signingSecretSealed! }, id, runtimeMessage(message));
       if (!delivered.ok) {
         outcome = 'failed';
-        await this.store.settleSync({ id, status: 'failed', httpStatus: delivered.httpStatus, answer: null, error: delivered.error, finishedAt: new Date(), reply: null });
-        throw new AppError('service_unavailable', `the bot runtime failed: ${delivered.error}`);
+        await this.store.settleSync({
+          id,
+          status: 'failed',
+          httpStatus: delivered.httpStatus,
+          answer: null,
+          error: delivered.error,
+          finishedAt: new Date(),
+          reply: null,
+          givesBackUse: !delivered.reachedRuntime,
+        });
+        throw new AppError('service_unavailable', RUNTIME_FAILURE_MESSAGES[delivered.reason], { reason: delivered.reason });
       }
       const answer = answerOf(delivered, claims.redirect);
       await this.store.settleSync({
@@ -145,6 +154,7 @@ export class ReceiveService {
         error: null,
         finishedAt: new Date(),
         reply: idempotency === null ? null : answer,
+        givesBackUse: false,
       });
 
       // Answer.

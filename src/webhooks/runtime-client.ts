@@ -5,7 +5,7 @@ import { OutboundClient, OutboundError } from '../common/outbound/outbound-clien
 import { SecretBox } from '../common/secret-box';
 import { StandardWebhookSigner } from '../common/signing';
 import { MetricsService } from '../metrics/metrics.service';
-import { readRuntimeReply, RuntimeOutcome } from './runtime-reply';
+import { readRuntimeReply, RuntimeFailureReason, RuntimeOutcome } from './runtime-reply';
 
 const MAX_REPLY_BYTES = 1024 * 1024;
 const MAX_SIGNERS = 10_000;
@@ -49,7 +49,7 @@ export class RuntimeClient {
       outcome = readRuntimeReply(response.status, response.body);
     } catch (error) {
       if (!(error instanceof OutboundError)) throw error;
-      outcome = { ok: false, httpStatus: null, error: error.message };
+      outcome = { ok: false, httpStatus: null, error: error.message, reason: reasonOf(error), reachedRuntime: error.mayHaveReachedPeer };
     }
     this.metrics.deliveries.inc({ target: 'runtime', outcome: outcome.ok ? 'succeeded' : 'failed' });
     this.metrics.deliveryDuration.observe({ target: 'runtime' }, (performance.now() - started) / 1000);
@@ -63,5 +63,19 @@ export class RuntimeClient {
     if (this.signers.size >= MAX_SIGNERS) this.signers.clear();
     this.signers.set(target.botId, { sealed: target.signingSecretSealed, signer });
     return signer;
+  }
+}
+
+/** What the caller is told; whether the use is kept follows `mayHaveReachedPeer`, not this word. */
+function reasonOf(error: OutboundError): RuntimeFailureReason {
+  switch (error.kind) {
+    case 'timeout':
+      return 'runtime_timeout';
+    case 'blocked':
+    case 'invalid_url':
+    case 'connect':
+      return 'runtime_unreachable';
+    default:
+      return 'runtime_bad_reply';
   }
 }

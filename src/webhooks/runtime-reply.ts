@@ -7,14 +7,35 @@ export interface RuntimeResponse {
   body: string;
 }
 
+export type RuntimeFailureReason = 'runtime_timeout' | 'runtime_unreachable' | 'runtime_bad_reply' | 'runtime_error';
+
 export type RuntimeOutcome =
   | { ok: true; httpStatus: number; messages: string[]; response: RuntimeResponse | null }
-  | { ok: false; httpStatus: number | null; error: string };
+  | {
+      ok: false;
+      httpStatus: number | null;
+      /** The full story, for the invocation: the bot's key may read it, the anonymous caller may not. */
+      error: string;
+      reason: RuntimeFailureReason;
+      /** False only when the request certainly never got to the runtime, which then cannot have run the command. */
+      reachedRuntime: boolean;
+    };
 
-/** Headers a runtime may set on the answer; everything else about the answer is ours. */
-const PASSABLE_HEADER = /^(content-type|cache-control|location|x-[a-z0-9!#$%&'*+.^_`|~-]+)$/;
-const RESERVED_HEADERS = new Set(['x-request-id']);
+/** All a caller is told of a failed runtime: addresses and the runtime's own words stay on the invocation. */
+export const RUNTIME_FAILURE_MESSAGES: Record<RuntimeFailureReason, string> = {
+  runtime_timeout: 'the bot runtime did not answer in time',
+  runtime_unreachable: 'the bot runtime could not be reached',
+  runtime_bad_reply: 'the bot runtime gave a reply that could not be read',
+  runtime_error: 'the bot runtime reported an error',
+};
+
+/** Headers a runtime may set on the answer (§3.2); everything else about the answer is ours. */
+const PASSABLE_HEADER = /^(content-type|cache-control|location|access-control-expose-headers|x-[a-z0-9!#$%&'*+.^_`|~-]+)$/;
+/** x- headers that proxies act on, or that would undo what bothooks promises about its own origin. */
+const RESERVED_HEADER = /^x-(accel-.*|sendfile|forwarded-.*|real-ip|request-id|content-type-options|frame-options|xss-protection)$/;
 const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Bodies a browser will not render as a page; anything else is sandboxed so it cannot script bothooks' origin. */
+const INERT_TYPE = /^(application\/([a-z0-9.+-]+\+)?json|text\/plain)$/;
 
 /**
  * Judges a runtime's reply: `{messages?: string[], response?: {status?, headers?, body?}, error?}` with
@@ -22,7 +43,7 @@ const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * a reply with nothing to say.
  */
 export function readRuntimeReply(status: number, body: Buffer): RuntimeOutcome {
-  if (status < 200 || status > 299) return failure(status, `Request failed with status code ${status}`);
+  if (status < 200 || status > 299) return failure(status, `Request failed with status code ${status}`, 'runtime_error');
   // Decoding would quietly turn broken bytes into U+FFFD and hand them to the caller as the runtime's answer.
   if (!isUtf8(body)) return failure(status, 'the runtime replied with invalid UTF-8');
   const text = body.toString('utf8').trim();
@@ -35,7 +56,7 @@ export function readRuntimeReply(status: number, body: Buffer): RuntimeOutcome {
   }
   if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) return failure(status, 'the runtime reply is not a JSON object');
   const { messages, response, error } = reply as Record<string, unknown>;
-  if (error !== undefined && error !== null) return failure(status, `the runtime reported an error: ${typeof error === 'string' ? error : JSON.stringify(error)}`);
+  if (error !== undefined && error !== null) return failure(status, `the runtime reported an error: ${typeof error === 'string' ? error : JSON.stringify(error)}`, 'runtime_error');
   if (messages !== undefined && messages !== null && !(Array.isArray(messages) && messages.every((m) => typeof m === 'string'))) {
     return failure(status, 'the runtime reply has messages that are not an array of strings');
   }
@@ -59,17 +80,39 @@ function readResponse(response: unknown): RuntimeResponse | string {
   for (const [rawName, value] of Object.entries(headers)) {
     const name = rawName.toLowerCase();
     const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
-    if (PASSABLE_HEADER.test(name) && !RESERVED_HEADERS.has(name) && text !== null && SAFE_VALUE.test(text)) passed[name] = text;
+    if (text !== null && passable(name, text)) passed[name] = text;
   }
-  if (body === undefined || body === null) return { status, headers: passed, body: '' };
-  if (typeof body === 'string') {
+  let served: string;
+  if (body === undefined || body === null) served = '';
+  else if (typeof body === 'string') {
     passed['content-type'] ??= 'text/plain; charset=utf-8';
-    return { status, headers: passed, body };
+    served = body;
+  } else {
+    passed['content-type'] ??= 'application/json; charset=utf-8';
+    served = JSON.stringify(body);
   }
-  passed['content-type'] ??= 'application/json; charset=utf-8';
-  return { status, headers: passed, body: JSON.stringify(body) };
+  passed['x-content-type-options'] = 'nosniff';
+  const mediaType = (passed['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!INERT_TYPE.test(mediaType)) passed['content-security-policy'] = 'sandbox';
+  return { status, headers: passed, body: served };
 }
 
-function failure(httpStatus: number, error: string): RuntimeOutcome {
-  return { ok: false, httpStatus, error };
+function passable(name: string, value: string): boolean {
+  if (!PASSABLE_HEADER.test(name) || RESERVED_HEADER.test(name) || !SAFE_VALUE.test(value)) return false;
+  return name !== 'location' || isSafeLocation(value);
+}
+
+/**
+ * An absolute http(s) URL, or a path on this host. `//host` and `/\host` are other hosts to a browser,
+ * and browsers drop tabs and spaces inside URLs, so `/\t/host` would be one too.
+ */
+function isSafeLocation(value: string): boolean {
+  if (/[\s\\]/.test(value)) return false;
+  if (value.startsWith('/')) return !value.startsWith('//');
+  if (!/^https?:\/\//i.test(value)) return false;
+  return URL.canParse(value);
+}
+
+function failure(httpStatus: number, error: string, reason: RuntimeFailureReason = 'runtime_bad_reply'): RuntimeOutcome {
+  return { ok: false, httpStatus, error, reason, reachedRuntime: true };
 }

@@ -176,6 +176,7 @@ describe('OutboundClient', () => {
 
     expect(error.kind).toBe('timeout');
     expect(error.message).toBe('timeout of 150ms exceeded');
+    expect(error.mayHaveReachedPeer).toBe(true);
     expect(elapsed).toBeGreaterThanOrEqual(140);
     expect(elapsed).toBeLessThan(500);
     await allClosed(server);
@@ -278,6 +279,7 @@ describe('OutboundClient', () => {
 
     expect(error.kind).toBe('connect');
     expect(error.message).toContain('ECONNREFUSED');
+    expect(error.mayHaveReachedPeer).toBe(false);
   });
 
   it('reports a connection reset before any response as a connect failure', async () => {
@@ -287,6 +289,8 @@ describe('OutboundClient', () => {
     const error = await failure(client.request(get(server.url)));
 
     expect(error.kind).toBe('connect');
+    // The request had arrived: the peer may have acted on it.
+    expect(error.mayHaveReachedPeer).toBe(true);
   });
 
   it('reports a body cut short as a protocol failure', async () => {
@@ -324,7 +328,7 @@ describe('OutboundClient', () => {
   });
 
   it('refuses bad URLs without a request', async () => {
-    await expect(client.request(get('ftp://127.0.0.1/'))).rejects.toMatchObject({ kind: 'invalid_url' });
+    await expect(client.request(get('ftp://127.0.0.1/'))).rejects.toMatchObject({ kind: 'invalid_url', mayHaveReachedPeer: false });
     await expect(client.request(get('http://user:pass@127.0.0.1/'))).rejects.toMatchObject({
       kind: 'invalid_url',
       message: 'url must not contain credentials',
@@ -363,6 +367,7 @@ describe('OutboundClient', () => {
       const error = await failure(guarded.request(get(urlFor(port))));
 
       expect(error.kind).toBe('blocked');
+      expect(error.mayHaveReachedPeer).toBe(false);
       expect(error.message).toMatch(/^url (resolves to|names a host reserved for) a loopback address \(/);
       expect(server.accepted).toBe(0);
     });

@@ -10,14 +10,25 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 export type OutboundErrorKind = 'blocked' | 'invalid_url' | 'timeout' | 'connect' | 'too_large' | 'protocol';
 
+/** Failures in which the request certainly never got to the peer: nothing was sent, or nowhere to send it. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
 export class OutboundError extends Error {
+  /**
+   * False only when the request certainly did not reach the peer (refused address, DNS failure, no
+   * connection). A timeout or a broken reply may come after the peer acted on it, so callers that must
+   * not run something twice treat those as reached.
+   */
+  readonly mayHaveReachedPeer: boolean;
+
   constructor(
     readonly kind: OutboundErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; mayHaveReachedPeer?: boolean },
   ) {
     super(message, options);
     this.name = 'OutboundError';
+    this.mayHaveReachedPeer = options?.mayHaveReachedPeer ?? (kind !== 'blocked' && kind !== 'invalid_url');
   }
 }
 
@@ -227,5 +238,5 @@ function toOutboundError(error: unknown, afterHeaders: boolean): OutboundError {
   if (error instanceof errors.SocketError) {
     return new OutboundError('connect', `connection closed before a response: ${message}`, { cause: error });
   }
-  return new OutboundError('connect', message, { cause: error });
+  return new OutboundError('connect', message, { cause: error, mayHaveReachedPeer: !NEVER_SENT.has((error as { code?: string }).code ?? '') });
 }

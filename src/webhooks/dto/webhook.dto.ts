@@ -12,8 +12,13 @@ export class IssueWebhookBody {
   @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }], description: 'At most 64 characters; alias user_id. Absent: a bot-wide URL' }) userId?: string | number;
   @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }], description: 'At most 64 characters; alias chat_id' }) chatId?: string | number;
   @ApiPropertyOptional({ description: 'Any JSON value up to 4096 bytes, handed to the command; alias options', example: 'Did you see the cat?' }) content?: unknown;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'At most 20; issued as signed query parameters of the URL' }) params?: Record<string, string>;
-  @ApiPropertyOptional({ maxLength: 2048, description: 'http/https URL a browser is sent to after a successful run; alias redirect_to' }) redirect?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+    description: 'At most 20; issued as signed query parameters of the URL, numbers and booleans as their text',
+  })
+  params?: Record<string, string | number | boolean>;
+  @ApiPropertyOptional({ maxLength: 2048, description: 'http/https URL a browser is sent to after a successful run; "" counts as absent; alias redirect_to' }) redirect?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 31536000, description: 'Seconds until the URL answers 410; absent: never' }) expiresIn?: number;
   @ApiPropertyOptional({ default: false }) singleUse?: boolean;
   @ApiPropertyOptional({ enum: ['sync', 'async'], default: 'sync' }) mode?: 'sync' | 'async';

@@ -1,0 +1,57 @@
+import { UrlKeysService } from '../src/bots/url-keys.service';
+import { FakeRuntime } from './utils/runtime';
+import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
+
+describe('webhooks: two instances on one database (§7)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let runtime: FakeRuntime;
+  let bot: TestBot;
+
+  beforeAll(async () => {
+    a = await startApp({ WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
+    b = await startApp({ WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
+    runtime = await FakeRuntime.start();
+    bot = await a.createBot({ runtimeUrl: runtime.url });
+    runtime.signingSecret = bot.signingSecret;
+    runtime.onDelivery = () => ({ body: { messages: ['ran'] } });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await runtime.close();
+  });
+
+  const issueOnA = async () => {
+    const res = await a.http.post('/v1/webhooks').set(...bearer(bot.apiKey)).send({ command: '/x' });
+    if (res.status !== 201) throw new Error(`issuing failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.url as string;
+  };
+  const versionOf = (url: string) => /\/w\/[0-9a-f]{24}\.(\d+)\./.exec(url)?.[1];
+  const callOnB = (url: string) => b.http.get(url.slice(url.indexOf('/w/')));
+  const rotateOnA = async () => {
+    const res = await a.http.post(`/v1/bots/${bot.id}/rotate-url-key`).set(...bearer(a.adminKey)).send({ graceSeconds: 3600 });
+    expect(res.status).toBe(200);
+  };
+
+  it('answers on B a URL issued on A right after a rotation, reloading keys for an unknown version at most once a second', async () => {
+    // B's clock stands still, so only the test moves it past the reload bound.
+    const keysOnB = b.app.get(UrlKeysService);
+    let now = Date.now();
+    keysOnB.now = () => now;
+
+    expect((await callOnB(await issueOnA())).status).toBe(200);
+    await rotateOnA();
+    const second = await issueOnA();
+    expect(versionOf(second)).toBe('2');
+    expect((await callOnB(second)).status).toBe(200);
+
+    // Within the same second B does not reload again, so neither a forged nor a new version costs a query.
+    await rotateOnA();
+    const third = await issueOnA();
+    expect(versionOf(third)).toBe('3');
+    expect((await callOnB(third)).status).toBe(403);
+    now += 1000;
+    expect((await callOnB(third)).status).toBe(200);
+  });
+});
