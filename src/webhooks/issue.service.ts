@@ -8,7 +8,7 @@ import { SecretBox } from '../common/secret-box';
 import { Sql } from '../database/sql';
 import type { IssuedWebhookView } from './dto/webhook.dto';
 import { parseIssueRequest } from './issue-request';
-import { botBoundUuid, isBoundTo, uuidVersion } from './uuid';
+import { botBoundUuid, isBoundTo } from './uuid';
 import { issueWebhookUrl } from './webhook-url';
 
 /**
@@ -76,14 +76,12 @@ export class IssueService {
   /**
    * Issued URLs are not stored, so the id itself says whose it is: a bot key may revoke only ids issued
    * for its bot, an admin key ids issued for any existing bot, found by checking the id's MAC against
-   * each bot id (one HMAC per bot, on a rare call). Any other id is 404, as if unknown. The random (v4)
-   * ids of URLs issued before ids told their bot cannot be checked: they are recorded as before, for the
-   * caller's bot (a bot key) or every bot (an admin key).
+   * each bot id (one HMAC per bot, on a rare call). Any other id is 404, as if unknown, and so are the
+   * random ids of URLs issued before ids told their bot: nothing can tell one of them from an id never
+   * issued. Those URLs keep working; rotating the bot's URL key is what stops them.
    */
   async revoke(principal: Principal, webhookId: string): Promise<void> {
-    let botId: string | null | undefined;
-    if (uuidVersion(webhookId) === 4) botId = principal.kind === 'bot' ? principal.botId : null;
-    else botId = await this.issuedFor(principal, webhookId);
+    const botId = await this.issuedFor(principal, webhookId);
     if (botId === undefined) throw new AppError('not_found', `webhook ${webhookId} not found`);
     await this.sql.query(`INSERT INTO revoked_webhooks (webhook_id, bot_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [webhookId, botId]);
   }
