@@ -6,7 +6,11 @@ import express, { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { API_KEY_SCHEME } from './auth/auth.decorator';
-import { errorEnvelope } from './common/errors';
+import type { AuthenticatedRequest } from './auth/principal';
+import { RequestAuthenticator } from './auth/request-authenticator';
+import { AppError, errorEnvelope } from './common/errors';
+import { BoundedExpressAdapter } from './common/http-server';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './common/json-depth';
 import { createLogger, NestPinoLogger, requestLogger } from './common/logger';
 import { Configuration, readConfiguration } from './config/configuration';
 import { receiveIssuedUrls, receiveOpenApiPaths } from './webhooks/receive.route';
@@ -15,6 +19,7 @@ import { ReceiveService } from './webhooks/receive.service';
 export const WEBHOOK_PATH_PREFIX = '/w/';
 const JSON_BODY_LIMIT = '1mb';
 const JSON_TYPES = ['application/json', 'application/*+json'];
+const API_PATH = /^\/v\d+\//;
 
 export interface CreatedApp {
   app: NestExpressApplication;
@@ -24,17 +29,22 @@ export interface CreatedApp {
 
 /**
  * Builds the app exactly as production runs it: the e2e tests call this too. Body parsing is ours:
- * JSON for the API, raw bytes of any type for issued webhook URLs, which are then answered ahead of
- * Nest's router (see receive.route.ts).
+ * JSON for the API, judged on its key before a byte of the body is read, and raw bytes of any type for
+ * issued webhook URLs, which are then answered ahead of Nest's router (see receive.route.ts).
  */
 export async function createApp(env: Record<string, string | undefined> = process.env): Promise<CreatedApp> {
   const config = readConfiguration(env);
   const logger = createLogger(config.app.logLevel);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, logger: new NestPinoLogger(logger), abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, new BoundedExpressAdapter(config.http), {
+    bodyParser: false,
+    logger: new NestPinoLogger(logger),
+    abortOnError: false,
+  });
   app.set('trust proxy', config.app.trustProxy);
   app.disable('x-powered-by');
   app.use(requestLogger(logger));
-  app.use(bodyParsers(config));
+  app.use(standardHeaders);
+  app.use(bodyParsers(config, app.get(RequestAuthenticator)));
   app.use(receiveIssuedUrls(app.get(ReceiveService)));
 
   const document = SwaggerModule.createDocument(
@@ -52,17 +62,34 @@ export async function createApp(env: Record<string, string | undefined> = proces
   return { app, config, logger };
 }
 
-function bodyParsers(config: Configuration) {
-  const json = express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES });
+/** §0: on every answer; API answers show keys and secrets, so no cache may keep them. */
+function standardHeaders(req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('x-content-type-options', 'nosniff');
+  if (API_PATH.test(req.path)) res.setHeader('cache-control', 'no-store');
+  next();
+}
+
+function bodyParsers(config: Configuration, authenticator: RequestAuthenticator) {
+  const json = express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES, verify: refuseDeepJson });
   const raw = express.raw({ type: () => true, limit: config.webhooks.maxBodyBytes });
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.path.startsWith(WEBHOOK_PATH_PREFIX)) return raw(req, res, next);
-    if (hasBody(req) && !req.is(JSON_TYPES)) {
-      res.status(415).json(errorEnvelope('unsupported_media_type', 'request body must be application/json'));
-      return;
-    }
-    return json(req, res, next);
+    if (!hasBody(req)) return json(req, res, next);
+    // Only issued URLs take a body without a key: anyone else is judged before the body costs anything.
+    authenticator.authenticate(req as AuthenticatedRequest).then(() => {
+      if (!req.is(JSON_TYPES)) {
+        res.status(415).json(errorEnvelope('unsupported_media_type', 'request body must be application/json'));
+        return;
+      }
+      json(req, res, next);
+    }, next);
   };
+}
+
+/** Runs on the raw bytes before they are parsed, so no handler ever sees a body past the limit. */
+function refuseDeepJson(_req: unknown, _res: unknown, body: Buffer, encoding: string): void {
+  const utf8 = /^utf-?8$/i.test(encoding) ? body : Buffer.from(body.toString(encoding as BufferEncoding), 'utf8');
+  if (nestedDeeperThan(utf8, MAX_JSON_DEPTH)) throw new AppError('bad_request', `request body is nested more than ${MAX_JSON_DEPTH} levels deep`);
 }
 
 function hasBody(req: Request): boolean {

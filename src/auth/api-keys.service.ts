@@ -4,11 +4,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { AppError } from '../common/errors';
 import { ApiKey, ApiKeyKind } from './api-key.entity';
+import { NegativeCache } from './negative-cache';
 import type { Principal } from './principal';
 
 const KEY_FORMAT = /^bh_(admin|bot)_[A-Za-z0-9_-]{43,}$/;
 const CACHE_TTL_MS = 5000;
 const CACHE_MAX = 10_000;
+const UNKNOWN_TTL_MS = 5000;
 
 export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
@@ -21,6 +23,9 @@ export class ApiKeysService {
   // Every API call authenticates; a short-lived cache spares a round trip. Revocations through this
   // process take effect at once; other instances see them within CACHE_TTL_MS.
   private readonly cache = new Map<string, { principal: Principal; expires: number }>();
+  // A flood of one unknown key would otherwise be a query each. Keys created through this process are
+  // taken out at once; one created through another instance works here within UNKNOWN_TTL_MS.
+  private readonly unknown = new NegativeCache(UNKNOWN_TTL_MS, CACHE_MAX);
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
@@ -30,7 +35,9 @@ export class ApiKeysService {
   async create(kind: ApiKeyKind, botId: string | null, manager?: EntityManager): Promise<{ id: string; apiKey: string }> {
     const apiKey = generateApiKey(kind);
     const repository = manager ? manager.getRepository(ApiKey) : this.keys;
-    const saved = await repository.save(repository.create({ kind, botId, keyHash: hashApiKey(apiKey), prefix: apiKey.slice(0, kind === 'admin' ? 16 : 14) }));
+    const keyHash = hashApiKey(apiKey);
+    const saved = await repository.save(repository.create({ kind, botId, keyHash, prefix: apiKey.slice(0, kind === 'admin' ? 16 : 14) }));
+    this.unknown.delete(keyHash);
     return { id: saved.id, apiKey };
   }
 
@@ -42,10 +49,12 @@ export class ApiKeysService {
     const now = Date.now();
     const cached = this.cache.get(hash);
     if (cached && cached.expires > now) return cached.principal;
+    if (this.unknown.has(hash)) throw unknownKey();
     const key = await this.keys.findOne({ where: { keyHash: hash, revokedAt: IsNull() }, select: { id: true, kind: true, botId: true } });
     if (!key) {
       this.cache.delete(hash);
-      throw new AppError('unauthorized', 'unknown or revoked API key');
+      this.unknown.add(hash);
+      throw unknownKey();
     }
     const principal: Principal = key.kind === 'admin' ? { kind: 'admin', keyId: key.id } : { kind: 'bot', keyId: key.id, botId: key.botId! };
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
@@ -62,7 +71,9 @@ export class ApiKeysService {
 
   /** Registers a key chosen by the operator (ADMIN_API_KEY); a no-op when it is already there. */
   async register(kind: ApiKeyKind, apiKey: string): Promise<void> {
-    await this.keys.createQueryBuilder().insert().values({ kind, botId: null, keyHash: hashApiKey(apiKey), prefix: apiKey.slice(0, 16) }).orIgnore().execute();
+    const keyHash = hashApiKey(apiKey);
+    await this.keys.createQueryBuilder().insert().values({ kind, botId: null, keyHash, prefix: apiKey.slice(0, 16) }).orIgnore().execute();
+    this.unknown.delete(keyHash);
   }
 
   async countAdminKeys(): Promise<number> {
@@ -82,3 +93,5 @@ export class ApiKeysService {
     for (const [hash, entry] of this.cache) if (match(entry.principal)) this.cache.delete(hash);
   }
 }
+
+const unknownKey = () => new AppError('unauthorized', 'unknown or revoked API key');

@@ -5,11 +5,12 @@ import { ApiKey } from './api-key.entity';
 import { AdminKeyBootstrap } from './admin-key.bootstrap';
 import { ApiKeysService } from './api-keys.service';
 import { AuthGuard } from './auth.guard';
+import { RequestAuthenticator } from './request-authenticator';
 
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey])],
-  providers: [ApiKeysService, AdminKeyBootstrap, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [ApiKeysService],
+  providers: [ApiKeysService, RequestAuthenticator, AdminKeyBootstrap, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [ApiKeysService, RequestAuthenticator],
 })
 export class AuthModule {}

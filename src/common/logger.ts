@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 import type { LogLevel } from '../config/configuration';
+import { normalisedPath, originForm } from './request-target';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const LOG_FLUSH_MS = 100;
@@ -23,10 +24,22 @@ export function createLogger(level: LogLevel): Logger {
   );
 }
 
-/** Issued webhook URLs are credentials, and query strings may carry tokens: log only what is safe. */
-function safePath(url: string | undefined): string {
-  const path = (url ?? '').split('?')[0];
-  return path.startsWith('/w/') ? '/w/[redacted]' : path;
+const SECRET_PATH = Symbol('secretPath');
+
+/** Says that this request's path is a credential (an issued URL), however it was spelled. */
+export function markPathSecret(req: IncomingMessage): void {
+  (req as IncomingMessage & { [SECRET_PATH]?: boolean })[SECRET_PATH] = true;
+}
+
+/**
+ * Issued webhook URLs are credentials, and query strings may carry tokens: log only what is safe. The
+ * path is judged as a lenient server would read it (`//w/…`, `/%77/…`, `http://host/w/…` are all /w/),
+ * not by its spelling.
+ */
+function safePath(req: IncomingMessage, url: string | undefined): string {
+  const target = url ?? '';
+  if ((req as IncomingMessage & { [SECRET_PATH]?: boolean })[SECRET_PATH] || /^\/w(\/|$)/.test(normalisedPath(target))) return '/w/[redacted]';
+  return originForm(target).split(/[?#]/)[0];
 }
 
 /**
@@ -47,7 +60,7 @@ export function requestLogger(logger: Logger) {
     res.once('close', () => {
       const statusCode = res.statusCode;
       const line = {
-        req: { id, method, path: safePath(url), ip },
+        req: { id, method, path: safePath(req, url), ip },
         res: { statusCode },
         responseTime: Math.round(performance.now() - started),
       };

@@ -4,10 +4,14 @@ import { ConfigError, EnvReader } from './env';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export type TrustProxy = false | number | string[];
+
 export interface Configuration {
-  app: { port: number; publicUrl: string; logLevel: LogLevel; trustProxy: boolean };
+  /** Express's `trust proxy`: how many hops, or which proxy addresses, X-Forwarded-For is believed for. */
+  app: { port: number; publicUrl: string; logLevel: LogLevel; trustProxy: TrustProxy };
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; maxConnections: number };
   database: { url: string | undefined; dataDir: string };
-  security: { encryptionKey: Buffer | undefined; adminApiKey: string | undefined; outboundAllowPrivate: boolean };
+  security: { encryptionKey: Buffer | undefined; adminApiKey: string | undefined; outboundAllowPrivate: boolean; authFailuresPerMinute: number };
   webhooks: {
     runtimeTimeoutMs: number;
     maxBodyBytes: number;
@@ -41,10 +45,15 @@ export function readConfiguration(env: Record<string, string | undefined>): Conf
       port,
       publicUrl: r.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']).replace(/\/+$/, ''),
       logLevel: r.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
-      trustProxy: r.bool('TRUST_PROXY', false),
+      trustProxy: r.trustProxy('TRUST_PROXY'),
+    },
+    http: {
+      headersTimeoutMs: r.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+      requestTimeoutMs: r.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      maxConnections: r.int('HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     },
     database: { url: databaseUrl, dataDir: r.string('DATA_DIR', './data') },
-    security: { encryptionKey, adminApiKey, outboundAllowPrivate: r.bool('OUTBOUND_ALLOW_PRIVATE', false) },
+    security: { encryptionKey, adminApiKey, outboundAllowPrivate: r.bool('OUTBOUND_ALLOW_PRIVATE', false), authFailuresPerMinute: r.int('AUTH_FAILURES_PER_MINUTE', 60, 1, 1_000_000) },
     webhooks: {
       runtimeTimeoutMs: r.int('RUNTIME_TIMEOUT_MS', 10_000, 100, 120_000),
       maxBodyBytes: r.int('WEBHOOK_MAX_BODY', 1024 * 1024, 1, 64 * 1024 * 1024),
@@ -60,6 +69,10 @@ export function readConfiguration(env: Record<string, string | undefined>): Conf
       circuitCooldownMs: r.int('CIRCUIT_COOLDOWN_MS', 30_000, 100, 3_600_000),
     },
   };
+  // Node refuses a server whose headers may take longer than the whole request.
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    r.problems.push(`HTTP_HEADERS_TIMEOUT_MS (${config.http.headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.http.requestTimeoutMs})`);
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

@@ -101,17 +101,42 @@ export class EnvReader {
     const entries: string[] = [];
     const value = this.raw(name);
     for (const entry of value ? value.split(',').map((e) => e.trim()).filter(Boolean) : []) {
-      const [address, prefix] = entry.split('/');
-      const family = isIP(address);
-      const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
-      const maxBits = family === 6 ? 128 : 32;
-      if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > maxBits || (prefix !== undefined && !/^\d+$/.test(prefix))) {
+      const subnet = parseSubnet(entry);
+      if (!subnet) {
         this.problems.push(`${name} entry "${entry}" is not an IP address or CIDR`);
         continue;
       }
-      list.addSubnet(address, bits, family === 6 ? 'ipv6' : 'ipv4');
+      list.addSubnet(subnet.address, subnet.bits, subnet.family);
       entries.push(entry);
     }
     return { entries, list };
   }
+
+  /**
+   * Which X-Forwarded-For entries to believe: none (unset, false), the last N hops (a number; true is 1,
+   * the address the nearest proxy appended), or those appended by the listed proxy addresses. Trusting
+   * every hop would let a caller name any client IP it likes.
+   */
+  trustProxy(name: string): false | number | string[] {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined || value === 'false' || value === 'no' || value === '0') return false;
+    if (value === 'true' || value === 'yes') return 1;
+    if (/^\d+$/.test(value)) {
+      if (Number(value) <= 100) return Number(value);
+    } else {
+      const entries = value.split(',').map((e) => e.trim());
+      if (entries.every((entry) => parseSubnet(entry) !== null)) return entries;
+    }
+    this.problems.push(`${name} must be a number of proxy hops (true means 1) or a comma-separated list of proxy IPs/CIDRs, got "${value}"`);
+    return false;
+  }
+}
+
+function parseSubnet(entry: string): { address: string; bits: number; family: 'ipv4' | 'ipv6' } | null {
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  const maxBits = family === 6 ? 128 : 32;
+  const bits = prefix === undefined ? maxBits : Number(prefix);
+  if (family === 0 || extra !== undefined || (prefix !== undefined && !/^\d+$/.test(prefix)) || bits > maxBits) return null;
+  return { address, bits, family: family === 6 ? 'ipv6' : 'ipv4' };
 }

@@ -1,5 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import { markPathSecret } from '../common/logger';
 import { ReceiveService } from './receive.service';
 import { WEBHOOK_PATH } from './webhook-url';
 
@@ -13,6 +14,7 @@ import { WEBHOOK_PATH } from './webhook-url';
 export function receiveIssuedUrls(receiver: ReceiveService) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!req.path.startsWith(WEBHOOK_PATH)) return next();
+    markPathSecret(req);
     receiver.receive(req, res).catch(next);
   };
 }
