@@ -1,4 +1,5 @@
-import { MAX_BODY_DEPTH, RequestValidationPipe, unstorableInput } from './validation.pipe';
+import { MAX_JSON_DEPTH } from './json-depth';
+import { RequestValidationPipe, unstorableInput } from './validation.pipe';
 import { AppError } from './errors';
 
 describe('unstorableInput', () => {
@@ -22,10 +23,10 @@ describe('unstorableInput', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = { a: deep };
     const [problem] = unstorableInput(deep);
-    expect(problem.message).toBe(`nested more than ${MAX_BODY_DEPTH} levels deep`);
-    expect(problem.path.split('.')).toHaveLength(MAX_BODY_DEPTH);
+    expect(problem.message).toBe(`nested more than ${MAX_JSON_DEPTH} levels deep`);
+    expect(problem.path.split('.')).toHaveLength(MAX_JSON_DEPTH);
     let fits: unknown = 1;
-    for (let i = 0; i < MAX_BODY_DEPTH; i++) fits = [fits];
+    for (let i = 0; i < MAX_JSON_DEPTH; i++) fits = [fits];
     expect(unstorableInput(fits)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, FieldError } from './errors';
+import { MAX_JSON_DEPTH } from './json-depth';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
@@ -13,8 +14,6 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return out;
 }
 
-/** Deeper than any request bothooks takes; class-transformer recurses per level and would overflow the stack. */
-export const MAX_BODY_DEPTH = 64;
 
 const childPath = (parent: string, key: string): string => (/^\d+$/.test(key) ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key);
 
@@ -33,7 +32,7 @@ export function unstorableInput(value: unknown): FieldError[] {
       continue;
     }
     if (item === null || typeof item !== 'object') continue;
-    if (depth >= MAX_BODY_DEPTH) return [{ path, message: `nested more than ${MAX_BODY_DEPTH} levels deep` }];
+    if (depth >= MAX_JSON_DEPTH) return [{ path, message: `nested more than ${MAX_JSON_DEPTH} levels deep` }];
     for (const [key, child] of Object.entries(item)) {
       if (key.includes('\u0000')) problems.push({ path: childPath(path, key.replaceAll('\u0000', '\\u0000')), message: 'field names must not contain the NUL character (\\u0000)' });
       pending.push([child, childPath(path, key), depth + 1]);
