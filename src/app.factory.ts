@@ -12,11 +12,11 @@ import { AppError, errorEnvelope } from './common/errors';
 import { BoundedExpressAdapter } from './common/http-server';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './common/json-depth';
 import { createLogger, NestPinoLogger, requestLogger } from './common/logger';
+import { WEBHOOK_PATH } from './common/webhook-path';
 import { Configuration, readConfiguration } from './config/configuration';
-import { receiveIssuedUrls, receiveOpenApiPaths } from './webhooks/receive.route';
-import { ReceiveService } from './webhooks/receive.service';
+import { receiveIssuedUrls, receiveOpenApiPaths } from './webhooks/receive/receive.route';
+import { ReceiveService } from './webhooks/receive/receive.service';
 
-export const WEBHOOK_PATH_PREFIX = '/w/';
 const JSON_BODY_LIMIT = '1mb';
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const API_PATH = /^\/v\d+\//;
@@ -73,7 +73,7 @@ function bodyParsers(config: Configuration, authenticator: RequestAuthenticator)
   const json = express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES, verify: refuseDeepJson });
   const raw = express.raw({ type: () => true, limit: config.webhooks.maxBodyBytes });
   return (req: Request, res: Response, next: NextFunction) => {
-    if (req.path.startsWith(WEBHOOK_PATH_PREFIX)) return raw(req, res, next);
+    if (req.path.startsWith(WEBHOOK_PATH)) return raw(req, res, next);
     if (!hasBody(req)) return json(req, res, next);
     // Only issued URLs take a body without a key: anyone else is judged before the body costs anything.
     authenticator.authenticate(req as AuthenticatedRequest).then(() => {

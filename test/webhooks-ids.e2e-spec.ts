@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UrlKeysService } from '../src/bots/url-keys.service';
-import { issueWebhookUrl } from '../src/webhooks/webhook-url';
+import { issueWebhookUrl } from '../src/webhooks/issue/webhook-url';
 import { FakeRuntime } from './utils/runtime';
 import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
 

@@ -5,7 +5,7 @@ import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRe
 import { AppError } from '../common/errors';
 import { securityConfig } from '../config/security.config';
 import { webhooksConfig } from '../config/webhooks.config';
-import { clientIp } from '../webhooks/client-request';
+import { clientIp } from '../common/client-ip';
 import { ApiKeysService } from './api-keys.service';
 import type { AuthenticatedRequest, Principal } from './principal';
 

@@ -4,6 +4,7 @@ import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 import type { LogLevel } from '../config/configuration';
 import { normalisedPath, originForm } from './request-target';
+import { WEBHOOK_PATH } from './webhook-path';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const LOG_FLUSH_MS = 100;
@@ -26,6 +27,11 @@ export function createLogger(level: LogLevel): Logger {
 
 const SECRET_PATH = Symbol('secretPath');
 
+/** `/w` itself as well as everything under `/w/`. */
+function isWebhookPath(path: string): boolean {
+  return path.startsWith(WEBHOOK_PATH) || path === WEBHOOK_PATH.slice(0, -1);
+}
+
 /** Says that this request's path is a credential (an issued URL), however it was spelled. */
 export function markPathSecret(req: IncomingMessage): void {
   (req as IncomingMessage & { [SECRET_PATH]?: boolean })[SECRET_PATH] = true;
@@ -38,7 +44,7 @@ export function markPathSecret(req: IncomingMessage): void {
  */
 function safePath(req: IncomingMessage, url: string | undefined): string {
   const target = url ?? '';
-  if ((req as IncomingMessage & { [SECRET_PATH]?: boolean })[SECRET_PATH] || /^\/w(\/|$)/.test(normalisedPath(target))) return '/w/[redacted]';
+  if ((req as IncomingMessage & { [SECRET_PATH]?: boolean })[SECRET_PATH] || isWebhookPath(normalisedPath(target))) return `${WEBHOOK_PATH}[redacted]`;
   return originForm(target).split(/[?#]/)[0];
 }
 

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { AppError, FieldError } from '../common/errors';
+import { storableText } from '../common/storable-text';
 import type { OutboundError, OutboundResponse } from '../common/outbound/outbound-client';
 import { violationCount } from '../responses/response-validator';
 import type { NormalizedReply, ReplyValidation } from '../responses/response.types';
@@ -19,8 +20,7 @@ export type DispatchOutcome =
  */
 export function judgeResponse(response: OutboundResponse, validate: (reply: unknown) => ReplyValidation): DispatchOutcome {
   const { status, durationMs } = response;
-  // Postgres text cannot hold NUL; a backend's bytes are kept as readable text, not rejected.
-  const text = response.body.toString('utf8').replace(/\0/g, '\ufffd');
+  const text = storableText(response.body.toString('utf8'));
   if (status < 200 || status > 299) {
     const message = `Request failed with status code ${status}`;
     return failed(status, durationMs, text, message, new AppError('bad_gateway', message, { reason: 'backend_status' }));

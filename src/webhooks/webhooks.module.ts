@@ -1,19 +1,19 @@
 import { Module } from '@nestjs/common';
 import { BotsModule } from '../bots/bots.module';
-import { DeliveryQueue } from './delivery-queue';
-import { InvocationStore } from './invocation-store';
-import { InvocationsController } from './invocations.controller';
-import { InvocationsService } from './invocations.service';
-import { IssueService } from './issue.service';
-import { PushDeliveries } from './push-deliveries';
-import { RateLimits } from './rate-limits';
-import { ReceiveService } from './receive.service';
-import { RuntimeClient } from './runtime-client';
-import { Sweeper } from './sweeper';
-import { UpdateSignal } from './update-signal';
-import { UpdatesController } from './updates.controller';
-import { UpdatesService } from './updates.service';
-import { WebhooksController } from './webhooks.controller';
+import { DeliveryQueue } from './delivery/push-queue';
+import { InvocationStore } from './invocations/invocation-store';
+import { InvocationsController } from './invocations/invocations.controller';
+import { InvocationsService } from './invocations/invocations.service';
+import { IssueService } from './issue/issue.service';
+import { PushDeliveries } from './delivery/push-worker';
+import { RateLimits } from './receive/rate-limits';
+import { ReceiveService } from './receive/receive.service';
+import { RuntimeClient } from './delivery/runtime-client';
+import { Sweeper } from './delivery/sweeper';
+import { UpdateSignal } from './updates/update-signal';
+import { UpdatesController } from './updates/updates.controller';
+import { UpdatesService } from './updates/updates.service';
+import { WebhooksController } from './issue/issue.controller';
 
 /** Issued webhook URLs (contract §3): issue, receive, deliver (sync, async with retries, pull), manage. */
 @Module({

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { openWebhookToken, readWebhookToken } from '../../src/webhooks/webhook-url';
+import { openWebhookToken, readWebhookToken } from '../../src/webhooks/issue/webhook-url';
 import { Admin, Bot, expectStatus } from './utils/api';
 import { AppProcess } from './utils/app-process';
 import { Http, inParallel } from './utils/http';

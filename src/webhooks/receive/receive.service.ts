@@ -1,21 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Request, Response } from 'express';
-import { appConfig } from '../config/app.config';
-import { UrlKeysService } from '../bots/url-keys.service';
-import { AppError } from '../common/errors';
-import { Sql } from '../database/sql';
-import { MetricsService } from '../metrics/metrics.service';
-import { callParams, clientIp, forwardableHeaders, idempotencyKey, readBody, splitUrl } from './client-request';
-import { DeliveryQueue } from './delivery-queue';
-import { EarlierCall, InvocationStore } from './invocation-store';
+import { appConfig } from '../../config/app.config';
+import { UrlKeysService } from '../../bots/url-keys.service';
+import { AppError } from '../../common/errors';
+import { Sql } from '../../database/sql';
+import { MetricsService } from '../../metrics/metrics.service';
+import { clientIp } from '../../common/client-ip';
+import { callParams, forwardableHeaders, idempotencyKey, splitUrl } from './client-request';
+import { readBody } from '../shared/call-body';
+import { DeliveryQueue } from '../delivery/push-queue';
+import { EarlierCall, InvocationStore } from '../invocations/invocation-store';
 import { RateLimits } from './rate-limits';
-import { RuntimeClient } from './runtime-client';
-import { runtimeMessage, storedMessage } from './runtime-message';
-import { RUNTIME_FAILURE_MESSAGES, type RuntimeOutcome } from './runtime-reply';
-import { UpdateSignal } from './update-signal';
-import { uuidv7 } from './uuid';
-import { openWebhookToken, readWebhookToken, WEBHOOK_PATH } from './webhook-url';
+import { RuntimeClient } from '../delivery/runtime-client';
+import { runtimeMessage, storedMessage } from '../shared/runtime-message';
+import { RUNTIME_FAILURE_MESSAGES, type RuntimeOutcome } from '../delivery/runtime-reply';
+import { UpdateSignal } from '../updates/update-signal';
+import { uuidv7 } from '../shared/uuid';
+import { openWebhookToken, readWebhookToken } from '../issue/webhook-url';
+import { WEBHOOK_PATH } from '../../common/webhook-path';
 
 interface Answer {
   status: number;

@@ -1,4 +1,4 @@
-import { AppError } from '../common/errors';
+import { AppError } from '../../common/errors';
 import { parseIssueRequest } from './issue-request';
 
 function problems(body: unknown): string[] {

@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/auth.decorator';
-import { CurrentPrincipal, Principal } from '../auth/principal';
-import { ParseUuidPipe } from '../common/ids';
-import { AcceptedView, InvocationDetail, InvocationPage, InvocationsQuery } from './dto/webhook.dto';
+import { Authenticated } from '../../auth/auth.decorator';
+import { CurrentPrincipal, Principal } from '../../auth/principal';
+import { ParseUuidPipe } from '../../common/ids';
+import { AcceptedView, InvocationDetail, InvocationPage, InvocationsQuery } from './invocations.dto';
 import { InvocationsService } from './invocations.service';
 
 /** What calls of issued URLs became; a bot key sees its own bot's only. */

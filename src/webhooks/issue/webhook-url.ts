@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { WEBHOOK_PATH } from '../../common/webhook-path';
+import type { WebhookClaims } from '../shared/webhook-claims';
 
 /**
  * The issued URL is `<PUBLIC_URL>/w/<botId>.<keyVersion>.<payload>.<signature>[?<issued params>]`.
@@ -7,24 +9,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * under the bot's URL key of that version, over everything before it plus the issued part of the query,
  * compared as text so that not even a base64 padding bit can change unnoticed.
  */
-export const WEBHOOK_PATH = '/w/';
-
-export interface WebhookClaims {
-  webhookId: string;
-  botId: string;
-  keyVersion: number;
-  command: string;
-  userId: string | null;
-  chatId: string | null;
-  /** The issued content; undefined when none was given. */
-  content: unknown;
-  params: Record<string, string> | null;
-  redirect: string | null;
-  /** Epoch seconds; null when the URL never expires. */
-  expiresAt: number | null;
-  singleUse: boolean;
-  mode: 'sync' | 'async';
-}
 
 /** The signed JSON, with one-letter names: every byte here makes the URL longer. */
 interface Payload {

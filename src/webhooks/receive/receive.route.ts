@@ -1,8 +1,8 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import { markPathSecret } from '../common/logger';
+import { markPathSecret } from '../../common/logger';
 import { ReceiveService } from './receive.service';
-import { WEBHOOK_PATH } from './webhook-url';
+import { WEBHOOK_PATH } from '../../common/webhook-path';
 
 /**
  * Calls of issued URLs are served by a plain Express handler that runs ahead of Nest's router. They need

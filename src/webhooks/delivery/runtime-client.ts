@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { webhooksConfig } from '../config/webhooks.config';
-import { OutboundClient, OutboundError } from '../common/outbound/outbound-client';
-import { SecretBox } from '../common/secret-box';
-import { StandardWebhookSigner } from '../common/signing';
-import { MetricsService } from '../metrics/metrics.service';
+import { webhooksConfig } from '../../config/webhooks.config';
+import { OutboundClient, OutboundError } from '../../common/outbound/outbound-client';
+import { SecretBox } from '../../common/secret-box';
+import { StandardWebhookSigner } from '../../common/signing';
+import { MetricsService } from '../../metrics/metrics.service';
 import { readRuntimeReply, RuntimeFailureReason, RuntimeOutcome } from './runtime-reply';
 
 const MAX_REPLY_BYTES = 1024 * 1024;

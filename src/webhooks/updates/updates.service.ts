@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { SecretBox } from '../common/secret-box';
-import { Sql } from '../database/sql';
-import { readStoredMessage, StoredRow } from './runtime-message';
+import { SecretBox } from '../../common/secret-box';
+import { Sql } from '../../database/sql';
+import { readStoredMessage, StoredRow } from '../shared/runtime-message';
 import { UpdateSignal } from './update-signal';
 
 const RECHECK_MS = 1000;

@@ -1,4 +1,5 @@
-import { callParams, forwardableHeaders, idempotencyKey, readBody, splitUrl } from './client-request';
+import { callParams, forwardableHeaders, idempotencyKey, splitUrl } from './client-request';
+import { readBody } from '../shared/call-body';
 
 describe('client request helpers', () => {
   it('splits the URL without decoding it', () => {

@@ -1,9 +1,9 @@
 import { Controller, Get, Header, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Authenticated } from '../auth/auth.decorator';
-import { botIdFor, CurrentPrincipal, Principal } from '../auth/principal';
-import { UpdatesQuery, UpdateView } from './dto/webhook.dto';
+import { Authenticated } from '../../auth/auth.decorator';
+import { botIdFor, CurrentPrincipal, Principal } from '../../auth/principal';
+import { UpdatesQuery, UpdateView } from './updates.dto';
 import { UpdatesService } from './updates.service';
 
 /** Pull mode: a bot without a runtime URL fetches its calls like Telegram's getUpdates. */

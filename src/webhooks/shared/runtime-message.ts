@@ -1,6 +1,6 @@
-import type { SecretBox } from '../common/secret-box';
-import { CallBody, readBody } from './client-request';
-import type { WebhookClaims } from './webhook-url';
+import type { SecretBox } from '../../common/secret-box';
+import { CallBody, readBody } from './call-body';
+import type { WebhookClaims } from './webhook-claims';
 
 export interface RuntimeMessageInput {
   invocationId: string;

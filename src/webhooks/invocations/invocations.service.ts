@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { botIdFor, canSeeBot, Principal } from '../auth/principal';
-import { AppError } from '../common/errors';
-import { SecretBox } from '../common/secret-box';
-import { isUuid } from '../common/ids';
-import { Sql } from '../database/sql';
-import { DeliveryQueue } from './delivery-queue';
-import type { InvocationDetail, InvocationPage, InvocationsQuery, InvocationStatus, InvocationView } from './dto/webhook.dto';
-import { readStoredMessage, StoredRow } from './runtime-message';
-import { UpdateSignal } from './update-signal';
+import { botIdFor, canSeeBot, Principal } from '../../auth/principal';
+import { AppError } from '../../common/errors';
+import { SecretBox } from '../../common/secret-box';
+import { isUuid } from '../../common/ids';
+import { Sql } from '../../database/sql';
+import { DeliveryQueue } from '../delivery/push-queue';
+import type { InvocationDetail, InvocationPage, InvocationsQuery, InvocationStatus, InvocationView } from './invocations.dto';
+import { readStoredMessage, StoredRow } from '../shared/runtime-message';
+import { UpdateSignal } from '../updates/update-signal';
 
 const COLUMNS = 'id, webhook_id, bot_id, command, user_id, chat_id, method, status, http_status, answer, error, attempts, received_at, finished_at';
 

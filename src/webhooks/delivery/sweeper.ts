@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { webhooksConfig } from '../config/webhooks.config';
-import { Sql } from '../database/sql';
-import { MetricsService } from '../metrics/metrics.service';
-import { ABANDONED_AFTER_SECONDS, DeliveryQueue } from './delivery-queue';
+import { webhooksConfig } from '../../config/webhooks.config';
+import { Sql } from '../../database/sql';
+import { MetricsService } from '../../metrics/metrics.service';
+import { ABANDONED_AFTER_SECONDS, DeliveryQueue } from './push-queue';
 
 const EVERY_MS = 30_000;
 const BATCH = 1000;

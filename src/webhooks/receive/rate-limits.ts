@@ -3,8 +3,8 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import type { ConfigType } from '@nestjs/config';
 import type Redis from 'ioredis';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { webhooksConfig } from '../config/webhooks.config';
-import { AppError } from '../common/errors';
+import { webhooksConfig } from '../../config/webhooks.config';
+import { AppError } from '../../common/errors';
 
 /**
  * Requests per second per client IP and per webhook, in fixed one-second windows. With REDIS_URL the

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { issueWebhookUrl, openWebhookToken, readWebhookToken, WebhookClaims } from './webhook-url';
+import { issueWebhookUrl, openWebhookToken, readWebhookToken } from './webhook-url';
+import type { WebhookClaims } from '../shared/webhook-claims';
 
 const key = randomBytes(32);
 const claims: WebhookClaims = {

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import PgBoss from 'pg-boss';
-import { webhooksConfig } from '../config/webhooks.config';
-import { Sql } from '../database/sql';
-import { Batcher } from '../common/batcher';
-import { derivedUuid } from './uuid';
+import { webhooksConfig } from '../../config/webhooks.config';
+import { Sql } from '../../database/sql';
+import { Batcher } from '../../common/batcher';
+import { derivedUuid } from '../shared/uuid';
 
 const QUEUE = 'webhook-deliveries';
 const WORKERS = 4;

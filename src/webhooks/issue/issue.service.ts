@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { appConfig } from '../config/app.config';
-import { botIdFor, Principal } from '../auth/principal';
-import { UrlKeysService } from '../bots/url-keys.service';
-import { AppError } from '../common/errors';
-import { SecretBox } from '../common/secret-box';
-import { Sql } from '../database/sql';
-import type { IssuedWebhookView } from './dto/webhook.dto';
+import { appConfig } from '../../config/app.config';
+import { botIdFor, Principal } from '../../auth/principal';
+import { UrlKeysService } from '../../bots/url-keys.service';
+import { AppError } from '../../common/errors';
+import { SecretBox } from '../../common/secret-box';
+import { Sql } from '../../database/sql';
+import type { IssuedWebhookView } from './issue.dto';
 import { parseIssueRequest } from './issue-request';
-import { botBoundUuid, isBoundTo } from './uuid';
+import { botBoundUuid, isBoundTo } from '../shared/uuid';
 import { issueWebhookUrl } from './webhook-url';
 
 /**

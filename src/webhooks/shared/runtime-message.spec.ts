@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SecretBox } from '../common/secret-box';
+import { SecretBox } from '../../common/secret-box';
 import { readStoredMessage, RuntimeMessageInput, runtimeMessage, storableMessage, storedMessage } from './runtime-message';
 
 const signature = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ';

@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/auth.decorator';
-import { CurrentPrincipal, Principal } from '../auth/principal';
-import { successEnvelope } from '../common/errors';
-import { ParseUuidPipe } from '../common/ids';
-import { IssuedWebhookView, IssueWebhookBody } from './dto/webhook.dto';
+import { Authenticated } from '../../auth/auth.decorator';
+import { CurrentPrincipal, Principal } from '../../auth/principal';
+import { successEnvelope } from '../../common/errors';
+import { ParseUuidPipe } from '../../common/ids';
+import { IssuedWebhookView, IssueWebhookBody } from './issue.dto';
 import { IssueService } from './issue.service';
 
 /** Issuing signed URLs and revoking them; a bot key for its own bot, an admin key naming the bot. */

@@ -1,11 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { SecretBox } from '../common/secret-box';
-import { Sql } from '../database/sql';
-import { DeliveryAttempt, DeliveryJob, DeliveryQueue } from './delivery-queue';
-import { storableText } from './invocation-store';
+import { SecretBox } from '../../common/secret-box';
+import { Sql } from '../../database/sql';
+import { DeliveryAttempt, DeliveryJob, DeliveryQueue } from './push-queue';
+import { storableText } from '../../common/storable-text';
 import { RuntimeClient } from './runtime-client';
-import { readStoredMessage } from './runtime-message';
-import { UpdateSignal } from './update-signal';
+import { readStoredMessage } from '../shared/runtime-message';
+import { UpdateSignal } from '../updates/update-signal';
 
 interface DueRow {
   id: string;

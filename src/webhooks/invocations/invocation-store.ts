@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { isDatabaseUnavailable } from '../common/database-errors';
-import { SecretBox } from '../common/secret-box';
-import { Sql } from '../database/sql';
-import { Batcher } from '../common/batcher';
-import { storableMessage, StoredMessage } from './runtime-message';
-
-/** Postgres text cannot hold NUL; what a runtime says is kept with U+FFFD in its place. */
-export function storableText(text: string | null): string | null {
-  return text !== null && text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
-}
+import { isDatabaseUnavailable } from '../../common/database-errors';
+import { SecretBox } from '../../common/secret-box';
+import { Sql } from '../../database/sql';
+import { Batcher } from '../../common/batcher';
+import { storableText } from '../../common/storable-text';
+import { storableMessage, StoredMessage } from '../shared/runtime-message';
 
 /** One call of an issued URL, verified and ready to be written. */
 export interface NewInvocation {

@@ -1,6 +1,6 @@
-import { AppError, FieldError } from '../common/errors';
-import { isObjectId } from '../common/ids';
-import { isHttpUrl } from '../common/validators';
+import { AppError, FieldError } from '../../common/errors';
+import { isObjectId } from '../../common/ids';
+import { isHttpUrl } from '../../common/validators';
 
 export const MAX_CONTENT_BYTES = 4096;
 export const MAX_PARAMS = 20;

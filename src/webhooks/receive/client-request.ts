@@ -1,17 +1,9 @@
-import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Request } from 'express';
-import { AppError } from '../common/errors';
+import { AppError } from '../../common/errors';
 
 /** Headers about this hop only (RFC 9110 §7.6.1); the runtime is another hop and must not see them. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-/** The caller's address; Express has already applied TRUST_PROXY to X-Forwarded-For. */
-export function clientIp(req: Request): string {
-  const ip = req.ip ?? req.socket.remoteAddress ?? '';
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-}
 
 /** Splits `/w/<token>?<query>` without decoding anything: the signature covers the raw bytes. */
 export function splitUrl(originalUrl: string): { path: string; rawQuery: string } {
@@ -48,21 +40,6 @@ export function callParams(rawQuery: string, issued: Record<string, string> | nu
     }
   }
   return issued === null ? params : Object.assign(params, issued);
-}
-
-export interface CallBody {
-  /** The body as text; base64 when it is not valid UTF-8. */
-  text: string;
-  encoding: 'utf8' | 'base64';
-}
-
-/**
- * The request body kept as the caller sent it, whatever its content type. Text that is not valid UTF-8
- * (an image, a form in Latin-1) is passed on in base64 rather than mangled with replacement characters.
- */
-export function readBody(body: unknown): CallBody | null {
-  if (!Buffer.isBuffer(body) || body.length === 0) return null;
-  return isUtf8(body) ? { text: body.toString('utf8'), encoding: 'utf8' } : { text: body.toString('base64'), encoding: 'base64' };
 }
 
 /** `Idempotency-Key`, or the `webhook-id` that Standard Webhooks senders put on every message. */

@@ -1,0 +1,68 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+
+export const INVOCATION_STATUSES = ['received', 'queued', 'delivered', 'answered', 'failed'] as const;
+export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
+
+export class InvocationView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) webhookId: string;
+  @ApiProperty() botId: string;
+  @ApiProperty() command: string;
+  @ApiProperty({ type: String, nullable: true }) userId: string | null;
+  @ApiProperty({ type: String, nullable: true }) chatId: string | null;
+  @ApiProperty({ enum: ['GET', 'POST'] }) method: string;
+  @ApiProperty({ enum: INVOCATION_STATUSES }) status: InvocationStatus;
+  @ApiProperty({ type: Number, nullable: true, description: "The runtime's last HTTP status" }) httpStatus: number | null;
+  @ApiProperty({ type: String, nullable: true, description: "The runtime's last message" }) answer: string | null;
+  @ApiProperty({ type: String, nullable: true }) error: string | null;
+  @ApiProperty() attempts: number;
+  @ApiProperty() receivedAt: string;
+  @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;
+}
+
+export class InvocationDetail extends InvocationView {
+  @ApiProperty({ description: 'The message as its runtime received it (contract §3.4)' }) message: object;
+}
+
+export class InvocationPage {
+  @ApiProperty({ type: [InvocationView] }) items: InvocationView[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+
+export class AcceptedView {
+  @ApiProperty({ example: true }) accepted: boolean;
+}
+
+export class InvocationsQuery {
+  @ApiPropertyOptional({ description: "A bot key sees only its own bot's invocations; another bot's id is 404" })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{24}$/, { message: 'botId must be 24 lowercase hex characters' })
+  botId?: string;
+
+  @ApiPropertyOptional({ enum: INVOCATION_STATUSES })
+  @IsOptional()
+  @IsIn(INVOCATION_STATUSES)
+  status?: InvocationStatus;
+
+  @ApiPropertyOptional({ maxLength: 256 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  command?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
+

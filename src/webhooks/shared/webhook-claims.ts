@@ -1,0 +1,17 @@
+/** What an issued URL's signature vouches for, as read back from the URL. */
+export interface WebhookClaims {
+  webhookId: string;
+  botId: string;
+  keyVersion: number;
+  command: string;
+  userId: string | null;
+  chatId: string | null;
+  /** The issued content; undefined when none was given. */
+  content: unknown;
+  params: Record<string, string> | null;
+  redirect: string | null;
+  /** Epoch seconds; null when the URL never expires. */
+  expiresAt: number | null;
+  singleUse: boolean;
+  mode: 'sync' | 'async';
+}
