@@ -80,7 +80,7 @@ describe('webhooks: async delivery, pull mode and invocations', () => {
       const res = await t.http.get(pathOf(issued.url));
       expect(res.status).toBe(202);
       // As a crash would leave it: committed for the runtime, overdue, with no job.
-      await t.db.query(`UPDATE invocations SET bot_id = $2, delivery = 'push', next_attempt_at = now() - interval '1 hour' WHERE id = $1`, [res.body.invocationId, bot.id]);
+      await t.db.query(`UPDATE invocations SET bot_id = $2, route = 'push', next_attempt_at = now() - interval '1 hour' WHERE id = $1`, [res.body.invocationId, bot.id]);
       const restarted = await startApp({ WEBHOOK_IP_ALLOWLIST: '127.0.0.0/8' });
       try {
         const [delivery] = await runtime.received(1);

@@ -297,7 +297,7 @@ describe('webhooks: calling an issued URL (sync)', () => {
     const res = await t.http.get(pathOf(issued.url));
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ accepted: true, invocationId: expect.any(String) });
-    expect(await invocation(res.body.invocationId)).toMatchObject({ status: 'queued', delivery: 'pull', bot_id: pull.id });
+    expect(await invocation(res.body.invocationId)).toMatchObject({ status: 'queued', route: 'pull', bot_id: pull.id });
   });
 
   it('stores what Postgres cannot hold (NUL) in a runtime reply with a replacement character, and still answers', async () => {

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { BotsModule } from '../bots/bots.module';
-import { DeliveryQueue } from './delivery/push-queue';
+import { PushQueue } from './delivery/push-queue';
 import { InvocationStore } from './invocations/invocation-store';
 import { InvocationsController } from './invocations/invocations.controller';
 import { InvocationsService } from './invocations/invocations.service';
 import { IssueService } from './issue/issue.service';
-import { PushDeliveries } from './delivery/push-worker';
+import { PushWorker } from './delivery/push-worker';
 import { RateLimits } from './receive/rate-limits';
 import { ReceiveService } from './receive/receive.service';
 import { RuntimeClient } from './delivery/runtime-client';
@@ -26,8 +26,8 @@ import { WebhooksController } from './issue/issue.controller';
     InvocationStore,
     RateLimits,
     RuntimeClient,
-    DeliveryQueue,
-    PushDeliveries,
+    PushQueue,
+    PushWorker,
     Sweeper,
     UpdateSignal,
     UpdatesService,

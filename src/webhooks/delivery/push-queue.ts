@@ -18,7 +18,7 @@ export const ABANDONED_AFTER_SECONDS = 30;
 /** How often pg-boss looks for such jobs (its default, 2 minutes, held a crash's deliveries that long). */
 const MAINTENANCE_SECONDS = 10;
 
-export interface DeliveryAttempt {
+export interface PushAttempt {
   invocationId: string;
   /** 1 for the first attempt: with the invocation id it names the job, so scheduling twice is harmless. */
   attempt: number;
@@ -32,22 +32,22 @@ export interface DeliveryAttempt {
  * A job names the invocation and carries the retry schedule it was accepted under, so that whichever
  * instance's worker makes an attempt, the retries follow the same schedule.
  */
-export interface DeliveryJobData {
+export interface PushJobData {
   invocationId: string;
   schedule: number[];
 }
 
-export type DeliveryJob = PgBoss.Job<DeliveryJobData>;
+export type PushJob = PgBoss.Job<PushJobData>;
 
 /**
- * The background delivery queue: pg-boss in the same Postgres (schema `pgboss`), over the app's own
+ * The background push queue: pg-boss in the same Postgres (schema `pgboss`), over the app's own
  * connection pool so that the embedded database's few connections are shared rather than split. The
  * invocation's row says what is due. Workers here are woken at once when work is queued locally, and poll
  * every POLLING_SECONDS for the rest.
  */
 @Injectable()
-export class DeliveryQueue implements OnModuleDestroy {
-  private readonly logger = new Logger('DeliveryQueue');
+export class PushQueue implements OnModuleDestroy {
+  private readonly logger = new Logger('PushQueue');
   private boss: PgBoss | null = null;
   private readonly workers: string[] = [];
   private readonly wakeTimers = new Set<NodeJS.Timeout>();
@@ -60,7 +60,7 @@ export class DeliveryQueue implements OnModuleDestroy {
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
 
-  async start(handler: (jobs: DeliveryJob[]) => Promise<void>): Promise<void> {
+  async start(handler: (jobs: PushJob[]) => Promise<void>): Promise<void> {
     const boss = new PgBoss({
       db: { executeSql: (text: string, values: unknown[]) => this.sql.pool.query(text, values) },
       schema: 'pgboss',
@@ -68,7 +68,7 @@ export class DeliveryQueue implements OnModuleDestroy {
       pollingIntervalSeconds: POLLING_SECONDS,
       maintenanceIntervalSeconds: MAINTENANCE_SECONDS,
     });
-    boss.on('error', (error: Error) => this.logger.error(`delivery queue: ${error.message}`));
+    boss.on('error', (error: Error) => this.logger.error(`push queue: ${error.message}`));
     await boss.start();
     // Retrying a job is for a worker that died mid-batch, which its expiry has already waited out; failed
     // deliveries are rescheduled by us.
@@ -85,13 +85,13 @@ export class DeliveryQueue implements OnModuleDestroy {
     this.firstAttempts.submit(invocationId).catch((error: Error) => this.logger.warn(`queueing invocation ${invocationId} failed; the sweeper will retry: ${error.message}`));
   }
 
-  async schedule(attempts: DeliveryAttempt[]): Promise<void> {
+  async schedule(attempts: PushAttempt[]): Promise<void> {
     if (attempts.length === 0 || !this.boss) return;
     await this.boss.insert(
       attempts.map((a) => ({
         id: derivedUuid(a.invocationId, a.attempt),
         name: QUEUE,
-        data: { invocationId: a.invocationId, schedule: a.schedule ?? this.config.retryScheduleSeconds } satisfies DeliveryJobData,
+        data: { invocationId: a.invocationId, schedule: a.schedule ?? this.config.retryScheduleSeconds } satisfies PushJobData,
         startAfter: a.at?.toISOString(),
         // A job outlives its delivery only when its worker died; then it should be retried soon.
         expireInSeconds: Math.ceil(this.config.runtimeTimeoutMs / 1000) + ABANDONED_AFTER_SECONDS,

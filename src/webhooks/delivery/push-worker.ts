@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { SecretBox } from '../../common/secret-box';
 import { Sql } from '../../database/sql';
-import { DeliveryAttempt, DeliveryJob, DeliveryQueue } from './push-queue';
+import { PushAttempt, PushJob, PushQueue } from './push-queue';
 import { storableText } from '../../common/storable-text';
 import { RuntimeClient } from './runtime-client';
 import { readStoredMessage } from '../shared/runtime-message';
@@ -21,7 +21,7 @@ interface DueRow {
 
 interface Settlement {
   id: string;
-  delivery: 'push' | 'pull';
+  route: 'push' | 'pull';
   status: 'queued' | 'delivered' | 'failed';
   attempted: number;
   httpStatus: number | null;
@@ -34,11 +34,11 @@ interface Settlement {
 
 const SETTLE = `
   UPDATE invocations AS i SET
-    delivery = u.delivery, status = u.status, attempts = i.attempts + u.attempted,
+    route = u.route, status = u.status, attempts = i.attempts + u.attempted,
     http_status = CASE WHEN u.attempted > 0 THEN u.http_status ELSE i.http_status END,
     answer = u.answer, error = u.error, retry_step = u.retry_step, next_attempt_at = u.next_attempt_at, finished_at = u.finished_at
   FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::int[], $5::int[], $6::text[], $7::text[], $8::int[], $9::timestamptz[], $10::timestamptz[])
-    AS u(id, delivery, status, attempted, http_status, answer, error, retry_step, next_attempt_at, finished_at)
+    AS u(id, route, status, attempted, http_status, answer, error, retry_step, next_attempt_at, finished_at)
   WHERE i.id = u.id AND i.status = 'queued'`;
 
 /**
@@ -48,10 +48,10 @@ const SETTLE = `
  * by `webhook-id`.
  */
 @Injectable()
-export class PushDeliveries implements OnModuleInit {
+export class PushWorker implements OnModuleInit {
   constructor(
     private readonly sql: Sql,
-    private readonly queue: DeliveryQueue,
+    private readonly queue: PushQueue,
     private readonly runtime: RuntimeClient,
     private readonly updates: UpdateSignal,
     private readonly secrets: SecretBox,
@@ -62,22 +62,22 @@ export class PushDeliveries implements OnModuleInit {
     return this.queue.start((jobs) => this.deliver(jobs));
   }
 
-  private async deliver(jobs: DeliveryJob[]): Promise<void> {
+  private async deliver(jobs: PushJob[]): Promise<void> {
     const schedules = new Map(jobs.map((job) => [job.data.invocationId, job.data.schedule]));
     const ids = [...schedules.keys()];
     // Only what is still waiting: a repeated job for an attempt already made finds nothing to do.
     const due = await this.sql.query<DueRow>(
       `SELECT i.id, i.bot_id, i.payload, i.body, i.sealed, i.attempts, i.retry_step, b.runtime_url, b.signing_secret
          FROM invocations i JOIN bots b ON b.id = i.bot_id
-        WHERE i.id = ANY($1::uuid[]) AND i.status = 'queued' AND i.delivery = 'push'`,
+        WHERE i.id = ANY($1::uuid[]) AND i.status = 'queued' AND i.route = 'push'`,
       [ids],
-      'push_deliveries_due',
+      'push_due',
     );
     const settlements = await Promise.all(due.map((row) => this.attempt(row, schedules.get(row.id)!)));
-    const retries: DeliveryAttempt[] = [];
+    const retries: PushAttempt[] = [];
     for (let i = 0; i < due.length; i++) {
       const s = settlements[i];
-      if (s.status === 'queued' && s.delivery === 'push') retries.push({ invocationId: s.id, attempt: due[i].attempts + 2, at: s.nextAttemptAt!, schedule: schedules.get(s.id) });
+      if (s.status === 'queued' && s.route === 'push') retries.push({ invocationId: s.id, attempt: due[i].attempts + 2, at: s.nextAttemptAt!, schedule: schedules.get(s.id) });
     }
     // The failed attempt is recorded before its retry is queued. The other way round, a short retry delay
     // let a worker take the retry while the row still showed the attempt before, try again at once, and queue
@@ -85,13 +85,13 @@ export class PushDeliveries implements OnModuleInit {
     // two leaves a queued row whose time has come and no job: the sweeper queues it again.
     await this.settle(settlements);
     await this.queue.schedule(retries);
-    for (let i = 0; i < due.length; i++) if (settlements[i].delivery === 'pull') this.updates.notify(due[i].bot_id);
+    for (let i = 0; i < due.length; i++) if (settlements[i].route === 'pull') this.updates.notify(due[i].bot_id);
   }
 
   private async attempt(row: DueRow, schedule: number[]): Promise<Settlement> {
-    const base = { id: row.id, delivery: 'push' as const, answer: null, retryStep: row.retry_step, nextAttemptAt: null, finishedAt: null };
+    const base = { id: row.id, route: 'push' as const, answer: null, retryStep: row.retry_step, nextAttemptAt: null, finishedAt: null };
     // The bot lost its runtime since the call arrived: the invocation waits in its update queue instead.
-    if (row.runtime_url === null) return { ...base, delivery: 'pull', status: 'queued', attempted: 0, httpStatus: null, error: null };
+    if (row.runtime_url === null) return { ...base, route: 'pull', status: 'queued', attempted: 0, httpStatus: null, error: null };
     const outcome = await this.runtime.deliver({ botId: row.bot_id, runtimeUrl: row.runtime_url, signingSecretSealed: row.signing_secret }, row.id, readStoredMessage(row, this.secrets));
     if (outcome.ok) {
       return { ...base, status: 'delivered', attempted: 1, httpStatus: outcome.httpStatus, answer: outcome.messages.at(-1) ?? null, error: null, finishedAt: new Date() };
@@ -109,7 +109,7 @@ export class PushDeliveries implements OnModuleInit {
       SETTLE,
       [
         settlements.map((s) => s.id),
-        settlements.map((s) => s.delivery),
+        settlements.map((s) => s.route),
         settlements.map((s) => s.status),
         settlements.map((s) => s.attempted),
         settlements.map((s) => s.httpStatus),
@@ -119,7 +119,7 @@ export class PushDeliveries implements OnModuleInit {
         settlements.map((s) => s.nextAttemptAt),
         settlements.map((s) => s.finishedAt),
       ],
-      'push_deliveries_settle',
+      'push_settle',
     );
   }
 }

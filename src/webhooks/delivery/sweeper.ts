@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { webhooksConfig } from '../../config/webhooks.config';
 import { Sql } from '../../database/sql';
 import { MetricsService } from '../../metrics/metrics.service';
-import { ABANDONED_AFTER_SECONDS, DeliveryQueue } from './push-queue';
+import { ABANDONED_AFTER_SECONDS, PushQueue } from './push-queue';
 
 const EVERY_MS = 30_000;
 const BATCH = 1000;
@@ -24,7 +24,7 @@ export class Sweeper implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly sql: Sql,
-    private readonly queue: DeliveryQueue,
+    private readonly queue: PushQueue,
     private readonly metrics: MetricsService,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
@@ -54,7 +54,7 @@ export class Sweeper implements OnApplicationBootstrap, OnModuleDestroy {
     const graceSeconds = Math.ceil(this.config.runtimeTimeoutMs / 1000) + ABANDONED_AFTER_SECONDS;
     const overdue = await this.sql.query<{ id: string; attempts: number }>(
       `SELECT id, attempts FROM invocations
-        WHERE delivery = 'push' AND status = 'queued' AND next_attempt_at < now() - $1::int * interval '1 second'
+        WHERE route = 'push' AND status = 'queued' AND next_attempt_at < now() - $1::int * interval '1 second'
         ORDER BY next_attempt_at LIMIT ${BATCH}`,
       [graceSeconds],
     );
@@ -63,10 +63,10 @@ export class Sweeper implements OnApplicationBootstrap, OnModuleDestroy {
 
     await this.sql.query(`UPDATE invocations SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND received_at < now() - interval '24 hours'`);
 
-    const depths = await this.sql.query<{ delivery: string; waiting: number }>(
-      `SELECT delivery, count(*)::int AS waiting FROM invocations WHERE status = 'queued' AND delivery IN ('push', 'pull') GROUP BY delivery`,
+    const depths = await this.sql.query<{ route: string; waiting: number }>(
+      `SELECT route, count(*)::int AS waiting FROM invocations WHERE status = 'queued' AND route IN ('push', 'pull') GROUP BY route`,
     );
-    const waiting = new Map(depths.map((row) => [row.delivery, row.waiting]));
+    const waiting = new Map(depths.map((row) => [row.route, row.waiting]));
     this.metrics.queueDepth.set({ queue: 'retry' }, waiting.get('push') ?? 0);
     this.metrics.queueDepth.set({ queue: 'pull' }, waiting.get('pull') ?? 0);
   }

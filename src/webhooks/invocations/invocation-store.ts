@@ -24,12 +24,12 @@ export interface NewInvocation {
   receivedAt: Date;
 }
 
-export type Delivery = 'sync' | 'push' | 'pull';
+export type Route = 'sync' | 'push' | 'pull';
 
 /** The first call made with an idempotency key, as far as it has got. */
 export interface EarlierCall {
   id: string;
-  delivery: Delivery;
+  route: Route;
   status: string;
   replyStatus: number | null;
   replyHeaders: Record<string, string> | null;
@@ -37,7 +37,7 @@ export interface EarlierCall {
 }
 
 export type Recorded =
-  | { verdict: 'new'; delivery: Delivery; runtimeUrl: string | null; signingSecretSealed: string | null }
+  | { verdict: 'new'; route: Route; runtimeUrl: string | null; signingSecretSealed: string | null }
   | { verdict: 'bot_gone' | 'key_retired' | 'revoked' | 'used' | 'busy' }
   | { verdict: 'replay'; earlier: EarlierCall };
 
@@ -56,11 +56,11 @@ export interface SyncSettlement {
 
 interface RecordRow {
   verdict: 'new' | 'bot_gone' | 'key_retired' | 'revoked' | 'replay' | 'conflict';
-  delivery: Delivery;
+  route: Route;
   runtime_url: string | null;
   signing_secret: string | null;
   earlier_id: string | null;
-  earlier_delivery: Delivery | null;
+  earlier_route: Route | null;
   earlier_status: string | null;
   reply_status: number | null;
   reply_headers: Record<string, string> | null;
@@ -96,26 +96,26 @@ const RECORD = `
         WHEN e.id IS NOT NULL THEN 'replay'
         ELSE 'new'
       END AS verdict,
-      CASE WHEN b.runtime_url IS NULL THEN 'pull' WHEN i.mode = 'sync' THEN 'sync' ELSE 'push' END AS delivery,
-      e.id AS earlier_id, e.delivery AS earlier_delivery, e.status AS earlier_status, e.reply_status, e.reply_headers, e.reply_body
+      CASE WHEN b.runtime_url IS NULL THEN 'pull' WHEN i.mode = 'sync' THEN 'sync' ELSE 'push' END AS route,
+      e.id AS earlier_id, e.route AS earlier_route, e.status AS earlier_status, e.reply_status, e.reply_headers, e.reply_body
     FROM input i
     LEFT JOIN bots b ON b.id = i.bot_id
     LEFT JOIN url_keys k ON k.bot_id = i.bot_id AND k.version = i.key_version
     LEFT JOIN invocations e ON e.webhook_id = i.webhook_id AND e.idempotency_key = i.idempotency_key AND e.received_at > now() - interval '24 hours'
   ),
   inserted AS (
-    INSERT INTO invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, delivery, status, payload, body, sealed, holds_single_use, idempotency_key, received_at, next_attempt_at)
-    SELECT id, webhook_id, bot_id, command, user_id, chat_id, method, delivery,
-           CASE delivery WHEN 'sync' THEN 'received' ELSE 'queued' END,
+    INSERT INTO invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, route, status, payload, body, sealed, holds_single_use, idempotency_key, received_at, next_attempt_at)
+    SELECT id, webhook_id, bot_id, command, user_id, chat_id, method, route,
+           CASE route WHEN 'sync' THEN 'received' ELSE 'queued' END,
            payload, body, sealed, single_use, idempotency_key, received_at,
-           CASE delivery WHEN 'push' THEN received_at END
+           CASE route WHEN 'push' THEN received_at END
     FROM checked WHERE verdict = 'new'
     ON CONFLICT DO NOTHING
     RETURNING id
   )
   SELECT CASE WHEN c.verdict = 'new' AND n.id IS NULL THEN 'conflict' ELSE c.verdict END AS verdict,
-    c.delivery, c.runtime_url, CASE WHEN c.delivery = 'sync' THEN c.signing_secret END AS signing_secret,
-    c.earlier_id, c.earlier_delivery, c.earlier_status, c.reply_status, c.reply_headers, c.reply_body
+    c.route, c.runtime_url, CASE WHEN c.route = 'sync' THEN c.signing_secret END AS signing_secret,
+    c.earlier_id, c.earlier_route, c.earlier_status, c.reply_status, c.reply_headers, c.reply_body
   FROM checked c LEFT JOIN inserted n ON n.id = c.id
   ORDER BY c.ord`;
 
@@ -155,7 +155,7 @@ export class InvocationStore {
     const row = await this.recorder.submit(call);
     if (row.verdict === 'conflict') return this.resolveConflict(call, retried);
     if (row.verdict === 'replay') return { verdict: 'replay', earlier: earlierCall(row) };
-    if (row.verdict === 'new') return { verdict: 'new', delivery: row.delivery, runtimeUrl: row.runtime_url, signingSecretSealed: row.signing_secret };
+    if (row.verdict === 'new') return { verdict: 'new', route: row.route, runtimeUrl: row.runtime_url, signingSecretSealed: row.signing_secret };
     return { verdict: row.verdict };
   }
 
@@ -171,7 +171,7 @@ export class InvocationStore {
   private async resolveConflict(call: NewInvocation, retried: boolean): Promise<Recorded> {
     if (call.idempotencyKey !== null && !retried) {
       const [earlier] = await this.sql.query<RecordRow & { fresh: boolean }>(
-        `SELECT id AS earlier_id, delivery AS earlier_delivery, status AS earlier_status, reply_status, reply_headers, reply_body,
+        `SELECT id AS earlier_id, route AS earlier_route, status AS earlier_status, reply_status, reply_headers, reply_body,
                 received_at > now() - interval '24 hours' AS fresh
            FROM invocations WHERE webhook_id = $1 AND idempotency_key = $2`,
         [call.webhookId, call.idempotencyKey],
@@ -232,7 +232,7 @@ export class InvocationStore {
 function earlierCall(row: RecordRow): EarlierCall {
   return {
     id: row.earlier_id!,
-    delivery: row.earlier_delivery!,
+    route: row.earlier_route!,
     status: row.earlier_status!,
     replyStatus: row.reply_status,
     replyHeaders: row.reply_headers,

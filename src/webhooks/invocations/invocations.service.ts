@@ -4,7 +4,7 @@ import { AppError } from '../../common/errors';
 import { SecretBox } from '../../common/secret-box';
 import { isUuid } from '../../common/ids';
 import { Sql } from '../../database/sql';
-import { DeliveryQueue } from '../delivery/push-queue';
+import { PushQueue } from '../delivery/push-queue';
 import type { InvocationDetail, InvocationPage, InvocationsQuery, InvocationStatus, InvocationView } from './invocations.dto';
 import { readStoredMessage, StoredRow } from '../shared/runtime-message';
 import { UpdateSignal } from '../updates/update-signal';
@@ -33,7 +33,7 @@ interface InvocationRow {
 export class InvocationsService {
   constructor(
     private readonly sql: Sql,
-    private readonly queue: DeliveryQueue,
+    private readonly queue: PushQueue,
     private readonly updates: UpdateSignal,
     private readonly secrets: SecretBox,
   ) {}
@@ -79,17 +79,17 @@ export class InvocationsService {
     const [row] = await this.sql.query<{ bot_id: string; status: string }>(`SELECT bot_id, status FROM invocations WHERE id = $1`, [id]);
     if (!row || !canSeeBot(principal, row.bot_id)) throw notFound(id);
     if (row.status === 'received') throw new AppError('conflict', `invocation ${id} is still being answered`);
-    const [requeued] = await this.sql.query<{ delivery: 'push' | 'pull'; attempts: number }>(
+    const [requeued] = await this.sql.query<{ route: 'push' | 'pull'; attempts: number }>(
       `UPDATE invocations i
-          SET delivery = CASE WHEN b.runtime_url IS NULL THEN 'pull' ELSE 'push' END,
+          SET route = CASE WHEN b.runtime_url IS NULL THEN 'pull' ELSE 'push' END,
               status = 'queued', retry_step = 0, next_attempt_at = now(), update_id = NULL, error = NULL, finished_at = NULL
          FROM bots b
         WHERE i.id = $1 AND b.id = i.bot_id
-        RETURNING i.delivery, i.attempts`,
+        RETURNING i.route, i.attempts`,
       [id],
     );
     if (!requeued) throw notFound(id);
-    if (requeued.delivery === 'push') await this.queue.schedule([{ invocationId: id, attempt: requeued.attempts + 1 }]);
+    if (requeued.route === 'push') await this.queue.schedule([{ invocationId: id, attempt: requeued.attempts + 1 }]);
     else this.updates.notify(row.bot_id);
   }
 }

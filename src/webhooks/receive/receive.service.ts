@@ -9,7 +9,7 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { clientIp } from '../../common/client-ip';
 import { callParams, forwardableHeaders, idempotencyKey, splitUrl } from './client-request';
 import { readBody } from '../shared/call-body';
-import { DeliveryQueue } from '../delivery/push-queue';
+import { PushQueue } from '../delivery/push-queue';
 import { EarlierCall, InvocationStore } from '../invocations/invocation-store';
 import { RateLimits } from './rate-limits';
 import { RuntimeClient } from '../delivery/runtime-client';
@@ -43,7 +43,7 @@ export class ReceiveService {
     private readonly limits: RateLimits,
     private readonly store: InvocationStore,
     private readonly runtime: RuntimeClient,
-    private readonly queue: DeliveryQueue,
+    private readonly queue: PushQueue,
     private readonly updates: UpdateSignal,
     private readonly metrics: MetricsService,
     private readonly sql: Sql,
@@ -126,8 +126,8 @@ export class ReceiveService {
       }
 
       // Deliver: in the background (the runtime's retry queue, or the bot's update queue for pull mode) ...
-      if (recorded.delivery !== 'sync') {
-        if (recorded.delivery === 'push') this.queue.enqueue(id);
+      if (recorded.route !== 'sync') {
+        if (recorded.route === 'push') this.queue.enqueue(id);
         else this.updates.notify(claims.botId);
         outcome = 'accepted';
         return send(res, accepted(id), false);
@@ -190,7 +190,7 @@ function accepted(invocationId: string): Answer {
 
 /** The first call's answer again; a sync call still waiting for its runtime has none yet. */
 function replayOf(earlier: EarlierCall): Answer {
-  if (earlier.delivery !== 'sync') return accepted(earlier.id);
+  if (earlier.route !== 'sync') return accepted(earlier.id);
   if (earlier.replyStatus === null) throw stillAnswering();
   return { status: earlier.replyStatus, headers: earlier.replyHeaders ?? {}, body: earlier.replyBody ?? '' };
 }

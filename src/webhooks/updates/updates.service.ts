@@ -20,7 +20,7 @@ export interface UpdatesRequest {
 const TAKE = `
   WITH fresh AS (
     SELECT id FROM invocations
-     WHERE bot_id = $1::varchar AND delivery = 'pull' AND status = 'queued' AND update_id IS NULL
+     WHERE bot_id = $1::varchar AND route = 'pull' AND status = 'queued' AND update_id IS NULL
      ORDER BY id
      LIMIT $3
      FOR UPDATE SKIP LOCKED
@@ -31,7 +31,7 @@ const TAKE = `
   )
   SELECT update_id, payload, body, sealed FROM (
     SELECT update_id, payload, body, sealed FROM invocations
-     WHERE bot_id = $1::varchar AND delivery = 'pull' AND status = 'queued' AND update_id >= $2::bigint
+     WHERE bot_id = $1::varchar AND route = 'pull' AND status = 'queued' AND update_id >= $2::bigint
     UNION ALL
     SELECT update_id, payload, body, sealed FROM stamped
   ) waiting
@@ -52,7 +52,7 @@ export class UpdatesService {
     if (request.offset !== undefined) {
       await this.sql.query(
         `UPDATE invocations SET status = 'delivered', attempts = attempts + 1, finished_at = now()
-          WHERE bot_id = $1 AND delivery = 'pull' AND status = 'queued' AND update_id < $2::bigint`,
+          WHERE bot_id = $1 AND route = 'pull' AND status = 'queued' AND update_id < $2::bigint`,
         [botId, request.offset],
         'updates_confirm',
       );
