@@ -6,6 +6,7 @@ import { Sql } from '../../database/sql';
 import { Batcher } from '../../common/batcher';
 import { derivedUuid } from '../shared/uuid';
 
+/** The name queued jobs are filed under: it predates the push queue's name, and renaming it would orphan them. */
 const QUEUE = 'webhook-deliveries';
 const WORKERS = 4;
 const JOBS_PER_FETCH = 25;
