@@ -39,7 +39,7 @@ async function run(args: string[]): Promise<string> {
   if (!command || command === 'help' || command === '--help') return USAGE;
   if (!['create-admin', 'create-bot', 'revoke', 'list'].includes(command)) throw new Error(`unknown command "${command}"\n\n${USAGE}`);
   if (command === 'create-bot' && !(arg && isObjectId(arg))) throw new Error('create-bot needs a bot id (24 lowercase hex characters)');
-  if (command === 'revoke' && !(arg && isUuid(arg))) throw new Error('revoke needs a key id (a UUID)');
+  if (command === 'revoke' && !(arg && isUuid(arg.toLowerCase()))) throw new Error('revoke needs a key id (a UUID)');
 
   const app = await NestFactory.createApplicationContext(KeysCliModule, { logger: ['error'] });
   try {

@@ -3,7 +3,8 @@ import { Injectable, PipeTransform } from '@nestjs/common';
 import { AppError } from './errors';
 
 const OBJECT_ID = /^[0-9a-f]{24}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The contract's form of a UUID: lowercase, as every id is written out. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A Mongo-ObjectId-like id: 4 bytes of seconds then 8 random bytes, so ids sort by creation. */
 export function newObjectId(now = Date.now()): string {
@@ -28,9 +29,11 @@ export class ParseObjectIdPipe implements PipeTransform<string, string> {
 @Injectable()
 export class ParseUuidPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (typeof value !== 'string' || !UUID.test(value)) {
+    // Any case is accepted in a path and read as the lowercase id it names.
+    const id = typeof value === 'string' ? value.toLowerCase() : '';
+    if (!UUID.test(id)) {
       throw new AppError('bad_request', `malformed id "${String(value).slice(0, 64)}": expected a UUID`);
     }
-    return value.toLowerCase();
+    return id;
   }
 }

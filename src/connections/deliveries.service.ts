@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
+import { decodeCursor, encodeCursor } from '../common/cursor';
 import { AppError } from '../common/errors';
+import { isUuid } from '../common/ids';
 import { Sql } from '../database/sql';
 import type { DeliveryStatus } from './delivery.entity';
 import { DispatchService } from './dispatch.service';
@@ -41,13 +43,13 @@ export class DeliveriesService {
 
   async list(principal: Principal, connectionId: string, limit = DEFAULT_LIMIT, cursor?: string): Promise<DeliveryPageView> {
     await this.dispatcher.find(principal, connectionId);
-    const after = cursor === undefined ? null : decodeCursor(cursor);
+    const after = cursor === undefined ? null : decodeCursor(cursor, DELIVERY_CURSOR);
     const rows = after
       ? await this.sql.query<DeliveryRow>(
           `SELECT ${LIST_COLUMNS} FROM connection_deliveries
            WHERE connection_id = $1 AND (created_at, id) < ($2::timestamptz, $3::uuid)
            ORDER BY created_at DESC, id DESC LIMIT $4`,
-          [connectionId, after.position, after.id, limit + 1],
+          [connectionId, after[0], after[1], limit + 1],
         )
       : await this.sql.query<DeliveryRow>(
           `SELECT ${LIST_COLUMNS} FROM connection_deliveries WHERE connection_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
@@ -105,19 +107,6 @@ function listItem(row: DeliveryRow): DeliveryListItemView {
 }
 
 const CURSOR_POSITION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Opaque to callers: the position of the last item shown, which the next page starts after. */
-export function encodeCursor(position: string, id: string): string {
-  return Buffer.from(`${position}|${id}`, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { position: string; id: string } {
-  const [position, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!position || !id || !CURSOR_POSITION.test(position) || !UUID.test(id)) {
-    throw new AppError('bad_request', 'request validation failed', { errors: [{ path: 'cursor', message: 'cursor is not one this API returned' }] });
-  }
-  return { position, id };
-}
+const DELIVERY_CURSOR = [(position: string) => CURSOR_POSITION.test(position), isUuid];
 
 const notFound = (id: string): AppError => new AppError('not_found', `delivery ${id} not found`);

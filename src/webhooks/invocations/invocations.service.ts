@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { botIdFor, canSeeBot, Principal } from '../../auth/principal';
 import { AppError } from '../../common/errors';
 import { SecretBox } from '../../common/secret-box';
+import { decodeCursor, encodeCursor } from '../../common/cursor';
 import { isUuid } from '../../common/ids';
 import { Sql } from '../../database/sql';
 import { PushQueue } from '../delivery/push-queue';
@@ -51,14 +52,14 @@ export class InvocationsService {
     if (botId !== undefined) add('bot_id = ?', botId);
     if (query.status !== undefined) add('status = ?', query.status);
     if (query.command !== undefined) add('command = ?', query.command);
-    if (query.cursor !== undefined) add('id < ?::uuid', decodeCursor(query.cursor));
+    if (query.cursor !== undefined) add('id < ?::uuid', decodeCursor(query.cursor, [isUuid])[0]);
     values.push(limit + 1);
     const rows = await this.sql.query<InvocationRow>(
       `SELECT ${COLUMNS} FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${values.length}`,
       values,
     );
     const page = rows.slice(0, limit);
-    return { items: page.map(view), nextCursor: rows.length > limit ? Buffer.from(page[page.length - 1].id).toString('base64url') : null };
+    return { items: page.map(view), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
   }
 
   /**
@@ -92,12 +93,6 @@ export class InvocationsService {
     if (requeued.route === 'push') await this.queue.schedule([{ invocationId: id, attempt: requeued.attempts + 1 }]);
     else this.updates.notify(row.bot_id);
   }
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isUuid(id)) throw new AppError('bad_request', 'request validation failed', { errors: [{ path: 'cursor', message: 'cursor is not one this API gave out' }] });
-  return id;
 }
 
 const notFound = (id: string): AppError => new AppError('not_found', `invocation ${id} not found`);
