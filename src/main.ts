@@ -7,9 +7,9 @@ import { ConfigError } from './config/env';
 const SHUTDOWN_GRACE_MS = 25_000;
 
 // V8 lets the old generation grow to about four times what survived the last full collection before it
-// collects again. bothooks keeps ~45 MB live, and under load HTTP request objects are promoted quickly, so
-// that was ~250 MB of RSS, most of it garbage. Twice instead of four times holds a busy instance near
-// 200 MB, at the cost of a full collection every second or two with ~10 ms of pause (npm run bench).
+// collects again. Under load HTTP request objects are promoted quickly, so most of that growth was garbage
+// held as RSS. Twice instead of four times keeps a busy instance's memory close to what it really uses, at
+// the cost of more frequent full collections with short pauses (the README's performance section).
 setFlagsFromString('--heap-growing-percent=100');
 
 async function main(): Promise<void> {

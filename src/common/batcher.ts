@@ -54,7 +54,7 @@ export class Batcher<I, O> {
   /**
    * Writes at the end of this turn of the event loop, not at once: the HTTP server hands over all the
    * requests that arrived together within one turn, and they then share one statement instead of the
-   * first going out alone (half of all statements held one row before this).
+   * first going out alone.
    */
   private schedule(): void {
     if (this.scheduled || this.running >= this.options.concurrency) return;

@@ -74,7 +74,7 @@ interface RecordRow {
  * (ON CONFLICT DO NOTHING), including between calls in the same batch.
  *
  * The message frames travel as one JSON array, not a text[]: pg builds an array parameter by escaping
- * every element into new strings, and for the frames that was a fifth of all the bytes the receive path
+ * every element into new strings, which for the frames was a large share of what the receive path
  * allocated. The bodies go as a bytea[], which pg writes out in hex without escaping anything, so a body
  * is never escaped into JSON on its way to the table. The other columns stay arrays, whose lengths the
  * planner sees.
@@ -135,8 +135,8 @@ const SETTLE_SYNC = `
   WHERE i.id = u.id`;
 
 // A few statements in flight: under load each carries many calls (fewer commits and round trips), while
-// Postgres still overlaps their work. In the bench 2 did worse and 8 no better, and 4 leaves most of the
-// pool to everything else. An unreachable database fails every row alike; anything else may be one bad
+// Postgres still overlaps their work. Fewer held throughput back, more gained nothing, and this many leaves
+// most of the pool to everything else. An unreachable database fails every row alike; anything else may be one bad
 // row, to be found alone.
 const BATCHING = { concurrency: 4, maxBatch: 256, retryAlone: (error: unknown) => !isDatabaseUnavailable(error) };
 

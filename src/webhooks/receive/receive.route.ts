@@ -7,8 +7,8 @@ import { WEBHOOK_PATH } from '../../common/webhook-path';
 /**
  * Calls of issued URLs are served by a plain Express handler that runs ahead of Nest's router. They need
  * nothing the router offers (the URL's signature is the credential, the body stays raw bytes, the answer
- * is written by ReceiveService), and in the bench profile the router's walk past every API route plus
- * Nest's per-request guard and pipe machinery cost ~8% of a call. Errors go on to Nest's exception layer,
+ * is written by ReceiveService), and the router's walk past every API route plus Nest's per-request
+ * guard and pipe machinery showed up in every profile of a call. Errors go on to Nest's exception layer,
  * so refusals answer with the same envelope as everywhere else.
  */
 export function receiveIssuedUrls(receiver: ReceiveService) {
