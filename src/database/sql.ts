@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 
 /**
@@ -27,21 +27,5 @@ export class Sql implements OnModuleInit {
   async query<T extends QueryResultRow = QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<T[]> {
     const result = await this.pool.query<T>(name && this.namedStatements ? { name, text, values } : { text, values });
     return result.rows;
-  }
-
-  /** Runs fn in one transaction on one connection; rolls back on any error. */
-  async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }
