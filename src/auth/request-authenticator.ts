@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import type { ConfigType } from '@nestjs/config';
 import type Redis from 'ioredis';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError } from '../common/errors';
+import { AppError, refuse } from '../common/errors';
 import { securityConfig } from '../config/security.config';
 import { webhooksConfig } from '../config/webhooks.config';
 import { clientIp } from '../common/client-ip';
@@ -58,9 +58,8 @@ export class RequestAuthenticator implements OnApplicationShutdown {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new AppError('too_many_requests', `more than ${this.security.authFailuresPerMinute} failed authentications a minute from ${ip}`, {
+      throw refuse('rate_limited', `more than ${this.security.authFailuresPerMinute} failed authentications a minute from ${ip}`, {
         headers: { 'retry-after': String(seconds) },
-        reason: 'rate_limited',
       });
     }
   }

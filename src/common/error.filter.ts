@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { AppError, errorEnvelope, errorTypeFor, FieldError, Reason } from './errors';
+import { AppError, errorEnvelope, errorTypeFor, FieldError, Reason, refuse } from './errors';
 import { isDatabaseUnavailable } from './database-errors';
 
 interface Described {
@@ -35,9 +35,7 @@ export class ErrorFilter implements ExceptionFilter {
   }
 
   private describe(exception: unknown): Described {
-    if (exception instanceof AppError) {
-      return { status: exception.status, message: exception.message, errors: exception.errors, headers: exception.headers, reason: exception.reason };
-    }
+    if (exception instanceof AppError) return described(exception);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -52,7 +50,7 @@ export class ErrorFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`database unavailable: ${(exception as Error).message}`);
-      return { status: 503, message: 'the database is unavailable; try again shortly', headers: { 'retry-after': '5' }, reason: 'database_unavailable' };
+      return described(refuse('database_unavailable', 'the database is unavailable; try again shortly', { headers: { 'retry-after': '5' } }));
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { status: 500, message: 'internal error' };
@@ -71,4 +69,8 @@ export class ErrorFilter implements ExceptionFilter {
         return { status: error.status && error.status < 500 ? error.status : 400, message: error.expose ? (error.message ?? 'bad request') : 'bad request' };
     }
   }
+}
+
+function described(error: AppError): Described {
+  return { status: error.status, message: error.message, errors: error.errors, headers: error.headers, reason: error.reason };
 }

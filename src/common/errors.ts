@@ -1,3 +1,6 @@
+import type { CONNECTION_REFUSALS } from '../connections/connection-refusals';
+import type { WEBHOOK_REFUSALS } from '../webhooks/shared/webhook-refusals';
+
 /** The contract's error types, each tied to one HTTP status. */
 export const ERROR_STATUS = {
   bad_request: 400,
@@ -33,41 +36,32 @@ export interface FieldError {
 }
 
 /**
+ * Reasons the plumbing gives (§0); each feature keeps its own table beside its code (`WEBHOOK_REFUSALS`,
+ * `CONNECTION_REFUSALS`). A reason's status is written only in its table.
+ */
+export const COMMON_REFUSALS = {
+  database_unavailable: 503,
+  rate_limited: 429,
+} as const;
+
+/** Not in a table: it answers both 400 and 422, and every 400 or 422 that names no other reason carries it. */
+export const VALIDATION_FAILED = 'validation_failed';
+
+/**
  * The contract's `status.reason` words (§0): which refusal an error is, for clients to branch on. Stable;
  * a new word is a contract change.
  */
-export const REASONS = [
-  'url_signature_invalid',
-  'url_expired',
-  'url_revoked',
-  'url_used',
-  'url_key_rotated',
-  'bot_deleted',
-  'idempotency_in_flight',
-  'verification_failed',
-  'circuit_open',
-  'runtime_timeout',
-  'runtime_unreachable',
-  'runtime_bad_reply',
-  'runtime_error',
-  'backend_status',
-  'backend_bad_reply',
-  'backend_unreachable',
-  'backend_timeout',
-  'database_unavailable',
-  'rate_limited',
-  'validation_failed',
-] as const;
-
-export type Reason = (typeof REASONS)[number];
+export type Reason =
+  | keyof typeof COMMON_REFUSALS
+  | keyof typeof WEBHOOK_REFUSALS
+  | keyof typeof CONNECTION_REFUSALS
+  | typeof VALIDATION_FAILED;
 
 export interface AppErrorOptions {
   /** Field-level problems, each with its path. */
   errors?: FieldError[];
   /** Headers the answer carries (Retry-After, Allow). */
   headers?: Record<string, string>;
-  /** Defaults to `validation_failed` on a 400 or 422. */
-  reason?: Reason;
 }
 
 /**
@@ -90,9 +84,27 @@ export class AppError extends Error {
     this.status = ERROR_STATUS[type];
     this.errors = options.errors;
     this.headers = options.headers;
-    this.reason = options.reason ?? defaultReason(type);
+    this.reason = defaultReason(type);
   }
 }
+
+/** An AppError that names its reason; its status is the one the reason's table gives. */
+export class Refusal extends AppError {
+  override readonly reason: Reason;
+
+  constructor(reason: Reason, status: number, message: string, options: AppErrorOptions = {}) {
+    super(errorTypeFor(status), message, options);
+    this.name = 'Refusal';
+    this.reason = reason;
+  }
+}
+
+/** `refuse(reason, message, options?)` for one feature's table, so no caller picks the status itself. */
+export function refuser<T extends Readonly<Partial<Record<Reason, number>>>>(table: T) {
+  return (reason: keyof T & Reason, message: string, options?: AppErrorOptions): Refusal => new Refusal(reason, table[reason]!, message, options);
+}
+
+export const refuse = refuser(COMMON_REFUSALS);
 
 export interface ErrorEnvelope {
   timestamp: string;
@@ -102,7 +114,7 @@ export interface ErrorEnvelope {
 
 /** Every 400 and 422 is the caller's input failing a rule; other statuses name their reason where they throw. */
 export function defaultReason(type: ErrorType): Reason | undefined {
-  return type === 'bad_request' || type === 'unprocessable_entity' ? 'validation_failed' : undefined;
+  return type === 'bad_request' || type === 'unprocessable_entity' ? VALIDATION_FAILED : undefined;
 }
 
 export function errorEnvelope(type: ErrorType, message: string, errors?: FieldError[], reason?: Reason): ErrorEnvelope {

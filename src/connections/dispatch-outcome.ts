@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { AppError, FieldError } from '../common/errors';
+import type { AppError, FieldError } from '../common/errors';
+import { refuse } from './connection-refusals';
 import { storableText } from '../common/storable-text';
 import type { OutboundError, OutboundResponse } from '../common/outbound/outbound-client';
 import { violationCount } from '../responses/response-validator';
@@ -23,12 +24,12 @@ export function judgeResponse(response: OutboundResponse, validate: (reply: unkn
   const text = storableText(response.body.toString('utf8'));
   if (status < 200 || status > 299) {
     const message = `Request failed with status code ${status}`;
-    return failed(status, durationMs, text, message, new AppError('bad_gateway', message, { reason: 'backend_status' }));
+    return failed(status, durationMs, text, message, refuse('backend_status', message));
   }
   // Decoding would quietly turn broken bytes into U+FFFD and pass them on to the chat as if the backend had said so.
   if (!isUtf8(response.body)) {
     const message = "the backend's reply is not valid UTF-8";
-    return failed(status, durationMs, text, message, new AppError('bad_gateway', message, { errors: [{ path: '', message: 'is not valid UTF-8' }], reason: 'backend_bad_reply' }));
+    return failed(status, durationMs, text, message, refuse('backend_bad_reply', message, { errors: [{ path: '', message: 'is not valid UTF-8' }] }));
   }
   // §4.3 lets a reply start with a UTF-8 byte order mark, which JSON.parse refuses.
   const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -39,12 +40,12 @@ export function judgeResponse(response: OutboundResponse, validate: (reply: unkn
     parsed = JSON.parse(json);
   } catch {
     const message = "the backend's reply is not valid JSON";
-    return failed(status, durationMs, text, message, new AppError('bad_gateway', message, { errors: [{ path: '', message: 'is not valid JSON' }], reason: 'backend_bad_reply' }));
+    return failed(status, durationMs, text, message, refuse('backend_bad_reply', message, { errors: [{ path: '', message: 'is not valid JSON' }] }));
   }
   const result = validate(parsed);
   if (!result.valid) {
     const message = `the backend's reply is not valid: ${violationCount(result)}`;
-    return failed(status, durationMs, text, summarize(result.errors), new AppError('bad_gateway', message, { errors: result.errors, reason: 'backend_bad_reply' }));
+    return failed(status, durationMs, text, summarize(result.errors), refuse('backend_bad_reply', message, { errors: result.errors }));
   }
   return { ok: true, httpStatus: status, durationMs, responseBody: text, reply: result.normalized };
 }
@@ -53,13 +54,13 @@ export function judgeResponse(response: OutboundResponse, validate: (reply: unkn
 export function judgeFailure(error: OutboundError, durationMs: number): DispatchOutcome {
   switch (error.kind) {
     case 'timeout':
-      return failed(null, durationMs, null, error.message, new AppError('gateway_timeout', error.message, { reason: 'backend_timeout' }));
+      return failed(null, durationMs, null, error.message, refuse('backend_timeout', error.message));
     case 'too_large': {
       const message = `the backend's reply exceeds ${MAX_REPLY_BYTES} bytes`;
-      return failed(null, durationMs, null, message, new AppError('bad_gateway', message, { errors: [{ path: '', message: `exceeds ${MAX_REPLY_BYTES} bytes` }], reason: 'backend_bad_reply' }));
+      return failed(null, durationMs, null, message, refuse('backend_bad_reply', message, { errors: [{ path: '', message: `exceeds ${MAX_REPLY_BYTES} bytes` }] }));
     }
     default:
-      return failed(null, durationMs, null, error.message, new AppError('bad_gateway', error.message, { reason: 'backend_unreachable' }));
+      return failed(null, durationMs, null, error.message, refuse('backend_unreachable', error.message));
   }
 }
 

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { Batcher } from '../common/batcher';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import { AppError } from '../common/errors';
+import { refuse } from './connection-refusals';
 import { OutboundClient, OutboundError } from '../common/outbound/outbound-client';
 import { connectionsConfig } from '../config/connections.config';
 import { Sql } from '../database/sql';
@@ -106,19 +107,15 @@ export class DispatchService {
   /** Sends one request body as a new delivery and answers as a dispatch does (retries come here too). */
   async send(connection: PreparedConnection, body: string): Promise<DispatchResultView> {
     if (connection.verification === 'failed') {
-      throw new AppError('conflict', `connection ${connection.id} failed its verification handshake; fix the backend, then call POST /v2/integrations/webhook/${connection.id}/verify`, {
-        reason: 'verification_failed',
-      });
+      throw refuse('verification_failed', `connection ${connection.id} failed its verification handshake; fix the backend, then call POST /v2/integrations/webhook/${connection.id}/verify`);
     }
     const admission = this.breakers.admit(connection.id);
     if (!admission.allowed) {
       this.metrics.deliveries.inc({ target: 'connection', outcome: 'circuit_open' });
       const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-      throw new AppError(
-        'service_unavailable',
-        `circuit open after ${admission.failures} consecutive failures: the backend is not called for ${seconds}s`,
-        { headers: { 'retry-after': String(seconds) }, reason: 'circuit_open' },
-      );
+      throw refuse('circuit_open', `circuit open after ${admission.failures} consecutive failures: the backend is not called for ${seconds}s`, {
+        headers: { 'retry-after': String(seconds) },
+      });
     }
 
     const deliveryId = randomUUID();

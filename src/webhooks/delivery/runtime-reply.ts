@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { WebhookRefusal } from '../shared/webhook-refusals';
 
 /** What the caller of a sync URL is answered when the runtime sets the response itself. */
 export interface RuntimeResponse {
@@ -7,7 +8,7 @@ export interface RuntimeResponse {
   body: string;
 }
 
-export type RuntimeFailureReason = 'runtime_timeout' | 'runtime_unreachable' | 'runtime_bad_reply' | 'runtime_error';
+export type RuntimeFailureReason = Extract<WebhookRefusal, `runtime_${string}`>;
 
 export type RuntimeOutcome =
   | { ok: true; httpStatus: number; messages: string[]; response: RuntimeResponse | null }

@@ -4,7 +4,7 @@ import type { ConfigType } from '@nestjs/config';
 import type Redis from 'ioredis';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { webhooksConfig } from '../../config/webhooks.config';
-import { AppError } from '../../common/errors';
+import { refuse } from '../../common/errors';
 
 /**
  * Requests per second per client IP and per webhook, in fixed one-second windows. With REDIS_URL the
@@ -50,7 +50,7 @@ export class RateLimits implements OnApplicationShutdown {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new AppError('too_many_requests', `rate limit exceeded: ${message}`, { headers: { 'retry-after': String(seconds) }, reason: 'rate_limited' });
+      throw refuse('rate_limited', `rate limit exceeded: ${message}`, { headers: { 'retry-after': String(seconds) } });
     }
   }
 

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { appConfig } from '../../config/app.config';
 import { UrlKeysService } from '../../bots/url-keys.service';
 import { AppError } from '../../common/errors';
+import { refuse } from '../shared/webhook-refusals';
 import { Sql } from '../../database/sql';
 import { MetricsService } from '../../metrics/metrics.service';
 import { clientIp } from '../../common/client-ip';
@@ -72,7 +73,7 @@ export class ReceiveService {
       const claims = key === undefined ? null : openWebhookToken(token, rawQuery, key.key);
       if (key === undefined || claims === null) throw badSignature();
       if (claims.expiresAt !== null && claims.expiresAt * 1000 <= receivedAt.getTime()) {
-        throw new AppError('gone', `this URL expired at ${new Date(claims.expiresAt * 1000).toISOString()}`, { reason: 'url_expired' });
+        throw refuse('url_expired', `this URL expired at ${new Date(claims.expiresAt * 1000).toISOString()}`);
       }
       if (key.retiresAt !== null && key.retiresAt <= receivedAt.getTime()) throw rotatedOut();
       if (limited) await this.limits.takeForWebhook(claims.webhookId);
@@ -115,9 +116,9 @@ export class ReceiveService {
         case 'key_retired':
           throw rotatedOut();
         case 'revoked':
-          throw new AppError('gone', 'this URL has been revoked', { reason: 'url_revoked' });
+          throw refuse('url_revoked', 'this URL has been revoked');
         case 'used':
-          throw new AppError('gone', 'this single-use URL has already been used', { reason: 'url_used' });
+          throw refuse('url_used', 'this single-use URL has already been used');
         case 'busy':
           throw stillAnswering();
         case 'replay':
@@ -146,7 +147,7 @@ export class ReceiveService {
           reply: null,
           givesBackUse: !delivered.reachedRuntime,
         });
-        throw new AppError('service_unavailable', RUNTIME_FAILURE_MESSAGES[delivered.reason], { reason: delivered.reason });
+        throw refuse(delivered.reason, RUNTIME_FAILURE_MESSAGES[delivered.reason]);
       }
       const answer = answerOf(delivered, claims.redirect);
       await this.store.settleSync({
@@ -202,12 +203,9 @@ function send(res: Response, answer: Answer, replayed: boolean): void {
   res.end(answer.body);
 }
 
-const badSignature = (): AppError => new AppError('forbidden', 'invalid webhook URL signature', { reason: 'url_signature_invalid' });
-const botGone = (botId: string): AppError => new AppError('not_found', `bot ${botId} not found`, { reason: 'bot_deleted' });
-const rotatedOut = (): AppError => new AppError('gone', 'this URL was signed with a URL key that has been rotated out', { reason: 'url_key_rotated' });
+const badSignature = (): AppError => refuse('url_signature_invalid', 'invalid webhook URL signature');
+const botGone = (botId: string): AppError => refuse('bot_deleted', `bot ${botId} not found`);
+const rotatedOut = (): AppError => refuse('url_key_rotated', 'this URL was signed with a URL key that has been rotated out');
 const methodNotAllowed = (): AppError => new AppError('method_not_allowed', 'issued webhook URLs accept only GET and POST', { headers: { allow: 'GET, POST' } });
 const stillAnswering = (): AppError =>
-  new AppError('conflict', 'a call with this idempotency key is still being answered; retry shortly', {
-    headers: { 'retry-after': '1' },
-    reason: 'idempotency_in_flight',
-  });
+  refuse('idempotency_in_flight', 'a call with this idempotency key is still being answered; retry shortly', { headers: { 'retry-after': '1' } });
