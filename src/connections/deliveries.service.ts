@@ -3,13 +3,13 @@ import type { Principal } from '../auth/principal';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { AppError } from '../common/errors';
 import { isUuid } from '../common/ids';
+import { DEFAULT_PAGE_SIZE } from '../common/page-query';
 import { Sql } from '../database/sql';
 import type { DeliveryStatus } from './delivery.entity';
 import { DispatchService } from './dispatch.service';
 import type { DispatchResultView } from './dto/dispatch.dto';
 import type { DeliveryListItemView, DeliveryPageView, DeliveryView } from './dto/delivery.dto';
 
-const DEFAULT_LIMIT = 50;
 
 interface DeliveryRow {
   id: string;
@@ -41,7 +41,7 @@ export class DeliveriesService {
     private readonly dispatcher: DispatchService,
   ) {}
 
-  async list(principal: Principal, connectionId: string, limit = DEFAULT_LIMIT, cursor?: string): Promise<DeliveryPageView> {
+  async list(principal: Principal, connectionId: string, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<DeliveryPageView> {
     await this.dispatcher.find(principal, connectionId);
     const after = cursor === undefined ? null : decodeCursor(cursor, DELIVERY_CURSOR);
     const rows = after

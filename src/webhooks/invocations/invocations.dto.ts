@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { PageQuery } from '../../common/page-query';
 
 export const INVOCATION_STATUSES = ['received', 'queued', 'delivered', 'answered', 'failed'] as const;
 export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
@@ -35,7 +35,7 @@ export class AcceptedView {
   @ApiProperty({ example: true }) accepted: boolean;
 }
 
-export class InvocationsQuery {
+export class InvocationsQuery extends PageQuery {
   @ApiPropertyOptional({ description: "A bot key sees only its own bot's invocations; another bot's id is 404" })
   @IsOptional()
   @Matches(/^[0-9a-f]{24}$/, { message: 'botId must be 24 lowercase hex characters' })
@@ -51,18 +51,5 @@ export class InvocationsQuery {
   @IsString()
   @Length(1, 256)
   command?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 }
 

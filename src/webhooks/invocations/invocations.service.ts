@@ -3,6 +3,7 @@ import { botIdFor, canSeeBot, Principal } from '../../auth/principal';
 import { AppError } from '../../common/errors';
 import { SecretBox } from '../../common/secret-box';
 import { decodeCursor, encodeCursor } from '../../common/cursor';
+import { DEFAULT_PAGE_SIZE } from '../../common/page-query';
 import { isUuid } from '../../common/ids';
 import { Sql } from '../../database/sql';
 import { PushQueue } from '../delivery/push-queue';
@@ -42,7 +43,7 @@ export class InvocationsService {
   /** Newest first; the cursor is the last id of the page (ids are UUIDv7, so they sort by arrival). */
   async list(principal: Principal, query: InvocationsQuery): Promise<InvocationPage> {
     const botId = principal.kind === 'bot' ? botIdFor(principal, query.botId) : query.botId;
-    const limit = query.limit ?? 50;
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const where: string[] = [];
     const values: unknown[] = [];
     const add = (condition: string, value: unknown) => {
