@@ -4,8 +4,8 @@ import { unstorableInput } from '../common/validation.pipe';
 import { checkFlatObject } from '../responses/flat-attributes';
 import type { AttributeValue } from '../responses/response.types';
 
-const MAX_ID = 64;
-const MAX_TEXT = 256;
+export const MAX_ID = 64;
+export const MAX_TEXT = 256;
 const FIELDS = new Set(['chatId', 'userId', 'messageId', 'externalId', 'node', 'userAttributes', 'attributes']);
 const NODE_FIELDS = new Set(['id', 'name']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,9 +2,9 @@ import type { FieldError } from '../common/errors';
 
 /** RFC 9110 `token`: what an HTTP field name may be made of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const MAX_ENTRIES = 10;
-const MAX_NAME = 256;
-const MAX_VALUE = 1024;
+export const MAX_HEADERS = 10;
+export const MAX_HEADER_NAME = 256;
+export const MAX_HEADER_VALUE = 1024;
 
 /**
  * Headers bothooks sets itself or that would change how the request is framed or routed (hop-by-hop
@@ -26,16 +26,16 @@ export function headerProblems(headers: unknown, hasAuth: boolean): FieldError[]
   if (typeof headers !== 'object' || Array.isArray(headers)) return [{ path: 'headers', message: 'headers must be an object of header name to value' }];
   const names = Object.keys(headers);
   const problems: FieldError[] = [];
-  if (names.length < 1 || names.length > MAX_ENTRIES) {
-    problems.push({ path: 'headers', message: `headers must have 1 to ${MAX_ENTRIES} entries` });
+  if (names.length < 1 || names.length > MAX_HEADERS) {
+    problems.push({ path: 'headers', message: `headers must have 1 to ${MAX_HEADERS} entries` });
   }
   const seen = new Map<string, string>();
   for (const name of names) {
     const path = `headers.${name}`;
     const lower = name.toLowerCase();
     const value = (headers as Record<string, unknown>)[name];
-    if (name.length > MAX_NAME || !TOKEN.test(name)) {
-      problems.push({ path, message: `header names must be HTTP tokens of 1 to ${MAX_NAME} characters` });
+    if (name.length > MAX_HEADER_NAME || !TOKEN.test(name)) {
+      problems.push({ path, message: `header names must be HTTP tokens of 1 to ${MAX_HEADER_NAME} characters` });
     } else if (RESERVED.has(lower) || RESERVED_PREFIXES.some((prefix) => lower.startsWith(prefix))) {
       problems.push({ path, message: `${name} is set by bothooks and cannot be overridden` });
     } else if (hasAuth && lower === 'authorization') {
@@ -46,8 +46,8 @@ export function headerProblems(headers: unknown, hasAuth: boolean): FieldError[]
     seen.set(lower, seen.get(lower) ?? name);
     if (typeof value !== 'string') {
       problems.push({ path, message: 'header values must be strings' });
-    } else if (value.length > MAX_VALUE) {
-      problems.push({ path, message: `header values must be at most ${MAX_VALUE} characters` });
+    } else if (value.length > MAX_HEADER_VALUE) {
+      problems.push({ path, message: `header values must be at most ${MAX_HEADER_VALUE} characters` });
     } else if (!SENDABLE_VALUE.test(value)) {
       problems.push({ path, message: sendableMessage(value) });
     }

@@ -2,37 +2,42 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 import { IsHttpUrl } from '../../common/validators';
 
+const MAX_NAME = 128;
+const MAX_URL = 1024;
+/** Contract §2: a week at most. */
+const MAX_GRACE_SECONDS = 604_800;
+
 export class CreateBotDto {
-  @ApiProperty({ minLength: 1, maxLength: 128, example: 'Cat facts' })
+  @ApiProperty({ minLength: 1, maxLength: MAX_NAME, example: 'Cat facts' })
   @IsString()
-  @Length(1, 128)
+  @Length(1, MAX_NAME)
   name: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1024, example: 'https://runtime.example.com/bothooks', description: 'Where bothooks POSTs commands; null for pull mode' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_URL, example: 'https://runtime.example.com/bothooks', description: 'Where bothooks POSTs commands; null for pull mode' })
   @ValidateIf((_, value) => value !== null && value !== undefined)
-  @IsHttpUrl(1024)
+  @IsHttpUrl(MAX_URL)
   runtimeUrl?: string | null;
 }
 
 export class UpdateBotDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 128 })
+  @ApiPropertyOptional({ minLength: 1, maxLength: MAX_NAME })
   @IsOptional()
   @IsString()
-  @Length(1, 128)
+  @Length(1, MAX_NAME)
   name?: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1024 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_URL })
   @ValidateIf((_, value) => value !== null && value !== undefined)
-  @IsHttpUrl(1024)
+  @IsHttpUrl(MAX_URL)
   runtimeUrl?: string | null;
 }
 
 export class RotateUrlKeyDto {
-  @ApiPropertyOptional({ minimum: 0, maximum: 604800, default: 0, description: 'How long URLs signed with the old key keep working' })
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_GRACE_SECONDS, default: 0, description: 'How long URLs signed with the old key keep working' })
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(604800)
+  @Max(MAX_GRACE_SECONDS)
   graceSeconds?: number;
 }
 

@@ -3,8 +3,15 @@ import { Type } from 'class-transformer';
 import { IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { IsHttpUrl } from '../../common/validators';
 import type { Verification } from '../connection.entity';
+import { MAX_HEADER_NAME, MAX_HEADER_VALUE, MAX_HEADERS } from '../header-rules';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+const MIN_TIMEOUT_MS = 100;
+const MAX_TIMEOUT_MS = 30_000;
+const MAX_NAME = 128;
+const MAX_URL = 1024;
+/** Token, username and password. */
+const MAX_CREDENTIAL = 1024;
 
 /** What POST and PUT accept, as the service sees it after ConnectionBodyPipe. */
 export interface ConnectionFields {
@@ -23,41 +30,43 @@ export interface NewConnectionFields extends ConnectionFields {
 const present = (_: unknown, value: unknown) => value !== null && value !== undefined;
 
 export class BasicAuthDto {
-  @ApiProperty({ minLength: 1, maxLength: 1024 })
+  @ApiProperty({ minLength: 1, maxLength: MAX_CREDENTIAL })
   @IsString()
-  @Length(1, 1024)
+  @Length(1, MAX_CREDENTIAL)
   // RFC 7617: the first colon separates user from password, so a username cannot contain one.
   @Matches(/^[^:]*$/, { message: 'username must not contain ":"' })
   username: string;
 
-  @ApiProperty({ minLength: 1, maxLength: 1024 })
+  @ApiProperty({ minLength: 1, maxLength: MAX_CREDENTIAL })
   @IsString()
-  @Length(1, 1024)
+  @Length(1, MAX_CREDENTIAL)
   password: string;
 }
 
 /** PUT body: the whole connection; every optional field left out goes back to its default. */
 export class UpdateConnectionDto implements ConnectionFields {
-  @ApiProperty({ minLength: 1, maxLength: 128, example: 'Order status backend' })
+  @ApiProperty({ minLength: 1, maxLength: MAX_NAME, example: 'Order status backend' })
   @IsString()
-  @Length(1, 128)
+  @Length(1, MAX_NAME)
   name: string;
 
-  @ApiProperty({ maxLength: 1024, example: 'https://backend.example.com/chatbot' })
-  @IsHttpUrl(1024)
+  @ApiProperty({ maxLength: MAX_URL, example: 'https://backend.example.com/chatbot' })
+  @IsHttpUrl(MAX_URL)
   url: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: 1024, description: 'Sent as ?token= on every call, and used by the verification handshake' })
+  @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: MAX_CREDENTIAL, description: 'Sent as ?token= on every call, and used by the verification handshake' })
   @ValidateIf(present)
   @IsString()
-  @Length(1, 1024)
+  @Length(1, MAX_CREDENTIAL)
   token?: string | null;
 
   @ApiPropertyOptional({
     type: 'object',
-    additionalProperties: { type: 'string', maxLength: 1024 },
+    additionalProperties: { type: 'string', maxLength: MAX_HEADER_VALUE },
+    minProperties: 1,
+    maxProperties: MAX_HEADERS,
     nullable: true,
-    description: '1..10 headers sent on every call; names are HTTP tokens ≤ 256. values are visible ASCII, space and tab. host, content-length, content-type, transfer-encoding, connection, keep-alive, upgrade, expect, te, trailer, proxy-*, webhook-* and (with auth) authorization are refused.',
+    description: `1..${MAX_HEADERS} headers sent on every call; names are HTTP tokens ≤ ${MAX_HEADER_NAME}. values are visible ASCII, space and tab. host, content-length, content-type, transfer-encoding, connection, keep-alive, upgrade, expect, te, trailer, proxy-*, webhook-* and (with auth) authorization are refused.`,
     example: { 'X-Api-Key': 'secret' },
   })
   @IsOptional()
@@ -70,11 +79,11 @@ export class UpdateConnectionDto implements ConnectionFields {
   @Type(() => BasicAuthDto)
   auth?: BasicAuthDto | null;
 
-  @ApiPropertyOptional({ minimum: 100, maximum: 30000, default: DEFAULT_TIMEOUT_MS })
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, default: DEFAULT_TIMEOUT_MS })
   @ValidateIf(present)
   @IsInt()
-  @Min(100)
-  @Max(30000)
+  @Min(MIN_TIMEOUT_MS)
+  @Max(MAX_TIMEOUT_MS)
   timeoutMs?: number | null;
 }
 

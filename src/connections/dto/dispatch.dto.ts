@@ -1,31 +1,32 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { MAX_ID, MAX_TEXT } from '../dispatch-request';
 
 export class DispatchNodeBody {
-  @ApiPropertyOptional({ maxLength: 256 }) id?: string;
-  @ApiPropertyOptional({ maxLength: 256 }) name?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT }) id?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT }) name?: string;
 }
 
-/** The dispatch body, for the OpenAPI document; requests are checked by parseDispatchRequest. */
+/** The dispatch body, for the OpenAPI document; requests are checked by parseDispatchRequest, which takes `null` as absent. */
 export class DispatchBody {
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }], description: '1..64 characters; numbers are sent as strings', example: '123456789' })
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }], description: `1..${MAX_ID} characters; numbers are sent as strings`, example: '123456789' })
   chatId: string | number;
 
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }], description: '1..64 characters; numbers are sent as strings', example: '42' })
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }], description: `1..${MAX_ID} characters; numbers are sent as strings`, example: '42' })
   userId: string | number;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Generated when absent' })
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'uuid', description: 'Generated when absent' })
   messageId?: string;
 
-  @ApiPropertyOptional({ maxLength: 256 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT })
   externalId?: string;
 
-  @ApiPropertyOptional({ type: DispatchNodeBody })
+  @ApiPropertyOptional({ type: DispatchNodeBody, nullable: true })
   node?: DispatchNodeBody;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] }, example: { email: 'jane@example.com' } })
+  @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] }, example: { email: 'jane@example.com' } })
   userAttributes?: Record<string, string | number | boolean | null>;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] }, example: { plan: 'pro' } })
+  @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] }, example: { plan: 'pro' } })
   attributes?: Record<string, string | number | boolean | null>;
 }
 

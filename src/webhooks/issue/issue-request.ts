@@ -2,6 +2,9 @@ import { AppError, FieldError } from '../../common/errors';
 import { isObjectId } from '../../common/ids';
 import { isHttpUrl } from '../../common/validators';
 
+export const MAX_COMMAND = 256;
+export const MAX_ID = 64;
+export const MAX_REDIRECT = 2048;
 export const MAX_CONTENT_BYTES = 4096;
 export const MAX_PARAMS = 20;
 export const MAX_EXPIRES_IN = 31_536_000;
@@ -66,8 +69,8 @@ export function parseIssueRequest(body: unknown): IssueRequest {
     else errors.push({ path: 'botId', message: 'botId must be 24 lowercase hex characters' });
   }
 
-  if (typeof input.command === 'string' && input.command.length >= 1 && input.command.length <= 256 && !hasNul(input.command)) request.command = input.command;
-  else errors.push({ path: 'command', message: given(input.command) ? 'command must be a string of 1 to 256 characters, without NUL' : 'command is required' });
+  if (typeof input.command === 'string' && input.command.length >= 1 && input.command.length <= MAX_COMMAND && !hasNul(input.command)) request.command = input.command;
+  else errors.push({ path: 'command', message: given(input.command) ? `command must be a string of 1 to ${MAX_COMMAND} characters, without NUL` : 'command is required' });
 
   const [userPath, userId] = pick('userId');
   if (given(userId)) request.userId = readId(userPath, userId, errors);
@@ -86,8 +89,8 @@ export function parseIssueRequest(body: unknown): IssueRequest {
   const [redirectPath, redirect] = pick('redirect');
   if (given(redirect)) {
     // Normalized (non-ASCII percent-encoded, host in punycode), as a Location header must be.
-    if (isHttpUrl(redirect, 2048) && !CONTROL.test(redirect as string)) request.redirect = new URL(redirect as string).href;
-    else errors.push({ path: redirectPath, message: `${redirectPath} must be an http or https URL of at most 2048 characters` });
+    if (isHttpUrl(redirect, MAX_REDIRECT) && !CONTROL.test(redirect as string)) request.redirect = new URL(redirect as string).href;
+    else errors.push({ path: redirectPath, message: `${redirectPath} must be an http or https URL of at most ${MAX_REDIRECT} characters` });
   }
 
   if (given(input.expiresIn)) {
@@ -117,8 +120,8 @@ function given(value: unknown): boolean {
 /** User and chat ids arrive as strings or numbers (Telegram's are numbers) and are kept as strings. */
 function readId(path: string, value: unknown, errors: FieldError[]): string | null {
   const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
-  if (text !== undefined && text.length <= 64 && !hasNul(text)) return text;
-  errors.push({ path, message: `${path} must be a string or a number of at most 64 characters, without NUL` });
+  if (text !== undefined && text.length <= MAX_ID && !hasNul(text)) return text;
+  errors.push({ path, message: `${path} must be a string or a number of at most ${MAX_ID} characters, without NUL` });
   return null;
 }
 
