@@ -8,13 +8,12 @@ import { ConnectionCache } from './connection-cache';
 import { ConnectionsController } from './connections.controller';
 import { ConnectionsService } from './connections.service';
 import { DeliveriesService } from './deliveries.service';
-import { Delivery } from './delivery.entity';
 import { DispatchController } from './dispatch.controller';
 import { DispatchService } from './dispatch.service';
 import { VerificationService } from './verification.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Connection, Delivery, Bot]), ResponsesModule, ChangeNoticesModule],
+  imports: [TypeOrmModule.forFeature([Connection, Bot]), ResponsesModule, ChangeNoticesModule],
   controllers: [ConnectionsController, DispatchController],
   providers: [ConnectionsService, VerificationService, DispatchService, DeliveriesService, ConnectionCache],
 })

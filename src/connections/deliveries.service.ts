@@ -5,10 +5,9 @@ import { AppError } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { DEFAULT_PAGE_SIZE } from '../common/page-query';
 import { Sql } from '../database/sql';
-import type { DeliveryStatus } from './delivery.entity';
 import { DispatchService } from './dispatch.service';
 import type { DispatchResultView } from './dto/dispatch.dto';
-import type { DeliveryListItemView, DeliveryPageView, DeliveryView } from './dto/delivery.dto';
+import type { DeliveryListItemView, DeliveryPageView, DeliveryStatus, DeliveryView } from './dto/delivery.dto';
 
 
 interface DeliveryRow {

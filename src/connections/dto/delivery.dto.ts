@@ -1,12 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageQuery } from '../../common/page-query';
-import type { DeliveryStatus } from '../delivery.entity';
+
+/** A delivery (one dispatch, kept in connection_deliveries) either got a usable reply or did not. */
+export const DELIVERY_STATUSES = ['succeeded', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export class ListDeliveriesQuery extends PageQuery {}
 
 export class DeliveryListItemView {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ enum: ['succeeded', 'failed'] }) status: DeliveryStatus;
+  @ApiProperty({ enum: DELIVERY_STATUSES }) status: DeliveryStatus;
   @ApiProperty({ type: Number, nullable: true, description: 'The backend\'s HTTP status; null when none came' }) httpStatus: number | null;
   @ApiProperty() durationMs: number;
   @ApiProperty({ type: String, nullable: true }) error: string | null;
