@@ -12,9 +12,9 @@ const CACHE_TTL_MS = 5000;
 const CACHE_MAX = 10_000;
 const UNKNOWN_TTL_MS = 5000;
 
-export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
-export function generateApiKey(kind: ApiKeyKind): string {
+function generateApiKey(kind: ApiKeyKind): string {
   return `bh_${kind}_${randomBytes(32).toString('base64url')}`;
 }
 

@@ -126,6 +126,6 @@ export class BotsService {
 const notFound = (id: string): AppError => new AppError('not_found', `bot ${id} not found`);
 
 /** The HMAC key for webhook URLs: 32 random bytes, never sent anywhere. */
-export function newUrlKeySecret(): string {
+function newUrlKeySecret(): string {
   return randomBytes(32).toString('base64url');
 }

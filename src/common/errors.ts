@@ -2,7 +2,7 @@ import type { CONNECTION_REFUSALS } from '../connections/connection-refusals';
 import type { WEBHOOK_REFUSALS } from '../webhooks/shared/webhook-refusals';
 
 /** The contract's error types, each tied to one HTTP status. */
-export const ERROR_STATUS = {
+const ERROR_STATUS = {
   bad_request: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -89,7 +89,7 @@ export class AppError extends Error {
 }
 
 /** An AppError that names its reason; its status is the one the reason's table gives. */
-export class Refusal extends AppError {
+class Refusal extends AppError {
   override readonly reason: Reason;
 
   constructor(reason: Reason, status: number, message: string, options: AppErrorOptions = {}) {
@@ -113,7 +113,7 @@ export interface ErrorEnvelope {
 }
 
 /** Every 400 and 422 is the caller's input failing a rule; other statuses name their reason where they throw. */
-export function defaultReason(type: ErrorType): Reason | undefined {
+function defaultReason(type: ErrorType): Reason | undefined {
   return type === 'bad_request' || type === 'unprocessable_entity' ? VALIDATION_FAILED : undefined;
 }
 

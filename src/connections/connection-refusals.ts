@@ -10,6 +10,4 @@ export const CONNECTION_REFUSALS = {
   backend_timeout: 504,
 } as const;
 
-export type ConnectionRefusal = keyof typeof CONNECTION_REFUSALS;
-
 export const refuse = refuser(CONNECTION_REFUSALS);

@@ -2,7 +2,7 @@ import { SecretBox } from '../common/secret-box';
 import { StandardWebhookSigner } from '../common/signing';
 import type { Verification } from './connection.entity';
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** A connection row as the dispatch path reads it: secrets still sealed. */
 export interface ConnectionRow {
@@ -43,7 +43,7 @@ export function appendQuery(url: string, query: string): string {
   return target.toString();
 }
 
-export function basicAuthorization(username: string, password: string): string {
+function basicAuthorization(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 

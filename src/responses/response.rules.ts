@@ -13,7 +13,6 @@ export const BUTTON_TYPES = ['postback', 'goto', 'url', 'webview', 'phone'] as c
 export type ButtonType = (typeof BUTTON_TYPES)[number];
 
 export const QUICK_REPLY_BUTTON_TYPES = ['postback', 'goto'] as const;
-export const CARD_BUTTON_TYPES = BUTTON_TYPES;
 
 export const WEBVIEW_HEIGHTS = ['full', 'tall', 'compact'] as const;
 export type WebviewHeight = (typeof WEBVIEW_HEIGHTS)[number];

@@ -29,7 +29,7 @@ export interface NewConnectionFields extends ConnectionFields {
 
 const present = (_: unknown, value: unknown) => value !== null && value !== undefined;
 
-export class BasicAuthDto {
+class BasicAuthDto {
   @ApiProperty({ minLength: 1, maxLength: MAX_CREDENTIAL })
   @IsString()
   @Length(1, MAX_CREDENTIAL)
@@ -94,7 +94,7 @@ export class CreateConnectionDto extends UpdateConnectionDto implements NewConne
   storyId: string;
 }
 
-export class StoryView {
+class StoryView {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
 }

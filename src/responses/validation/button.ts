@@ -1,5 +1,5 @@
 import { lengthOf } from '../flat-attributes';
-import { BUTTON_TYPES, ButtonType, CARD_BUTTON_TYPES, DEFAULT_WEBVIEW_HEIGHT, LIMITS, PHONE_PATTERN, QUICK_REPLY_BUTTON_TYPES, Range, UUID_V4_PATTERN, WEBVIEW_HEIGHTS, WebviewHeight } from '../response.rules';
+import { BUTTON_TYPES, ButtonType, DEFAULT_WEBVIEW_HEIGHT, LIMITS, PHONE_PATTERN, QUICK_REPLY_BUTTON_TYPES, Range, UUID_V4_PATTERN, WEBVIEW_HEIGHTS, WebviewHeight } from '../response.rules';
 import type { Button } from '../response.types';
 import { checkArray, checkPattern, checkString, Errors, isObject, own, rejectUnknown } from './checks';
 
@@ -25,8 +25,8 @@ function container(name: string, allowed: readonly ButtonType[]): ButtonContaine
 }
 
 export const QUICK_REPLIES = container('quickReplies', QUICK_REPLY_BUTTON_TYPES);
-export const CARDS = container('cards', CARD_BUTTON_TYPES);
-export const BUTTONS = container('buttons', CARD_BUTTON_TYPES);
+export const CARDS = container('cards', BUTTON_TYPES);
+export const BUTTONS = container('buttons', BUTTON_TYPES);
 
 export function checkButtons(value: unknown, path: string, range: Range, where: ButtonContainer, errors: Errors): Button[] {
   const list = checkArray(value, path, range, errors);
