@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     OUTBOUND_ALLOW_PRIVATE: 'true',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
   });
-  const { app } = await createApp();
+  const { app } = await createApp(process.env);
   await app.listen(0, '127.0.0.1');
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
+import type { NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module';
 import { API_KEY_SCHEME } from './auth/auth.decorator';
 import type { AuthenticatedRequest } from './auth/principal';
@@ -27,19 +28,35 @@ export interface CreatedApp {
   logger: Logger;
 }
 
+export interface AppOptions {
+  /** Where the JSON log lines go; stdout unless a caller wants to read them. */
+  logDestination?: DestinationStream;
+}
+
 /**
- * Builds the app exactly as production runs it: the e2e tests call this too. Body parsing is ours:
- * JSON for the API, judged on its key before a byte of the body is read, and raw bytes of any type for
- * issued webhook URLs, which are then answered ahead of Nest's router (see receive.route.ts).
+ * Reads the configuration once, from the environment given (main() passes process.env), and builds the
+ * app on it exactly as production runs it.
  */
-export async function createApp(env: Record<string, string | undefined> = process.env): Promise<CreatedApp> {
+export async function createApp(env: Record<string, string | undefined>, options: AppOptions = {}): Promise<CreatedApp> {
   const config = readConfiguration(env);
-  const logger = createLogger(config.app.logLevel);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, new BoundedExpressAdapter(config.http), {
-    bodyParser: false,
-    logger: new NestPinoLogger(logger),
-    abortOnError: false,
-  });
+  const logger = createLogger(config.app.logLevel, options.logDestination);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new BoundedExpressAdapter(config.http), applicationOptions(logger));
+  await configureApp(app, config, logger);
+  return { app, config, logger };
+}
+
+/** What Nest is told when the application is created, by createApp and by the e2e tests' testing module. */
+export function applicationOptions(logger: Logger): NestApplicationOptions {
+  return { bodyParser: false, logger: new NestPinoLogger(logger), abortOnError: false };
+}
+
+/**
+ * Everything around Nest's router, shared by createApp and the e2e tests so that they test what production
+ * runs. Body parsing is ours: JSON for the API, judged on its key before a byte of the body is read, and raw
+ * bytes of any type for issued webhook URLs, which are then answered ahead of Nest's router (see
+ * receive.route.ts).
+ */
+export async function configureApp(app: NestExpressApplication, config: Configuration, logger: Logger): Promise<void> {
   app.set('trust proxy', config.app.trustProxy);
   app.disable('x-powered-by');
   app.use(requestLogger(logger));
@@ -59,7 +76,6 @@ export async function createApp(env: Record<string, string | undefined> = proces
   Object.assign(document.paths, receiveOpenApiPaths);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await app.init();
-  return { app, config, logger };
 }
 
 /** §0: on every answer; API answers show keys and secrets, so no cache may keep them. */

@@ -1,11 +1,7 @@
-import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { appConfig } from './config/app.config';
-import { connectionsConfig } from './config/connections.config';
-import { databaseConfig } from './config/database.config';
-import { securityConfig } from './config/security.config';
-import { webhooksConfig } from './config/webhooks.config';
+import type { Configuration } from './config/configuration';
+import { ConfigurationModule } from './config/configuration.module';
 import { AuthModule } from './auth/auth.module';
 import { BotsModule } from './bots/bots.module';
 import { ConnectionsModule } from './connections/connections.module';
@@ -20,11 +16,6 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({
-      isGlobal: true,
-      ignoreEnvFile: true,
-      load: [appConfig, databaseConfig, securityConfig, webhooksConfig, connectionsConfig],
-    }),
     DatabaseModule,
     MetricsModule,
     OutboundModule,
@@ -40,4 +31,9 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     { provide: APP_PIPE, useClass: RequestValidationPipe },
   ],
 })
-export class AppModule {}
+export class AppModule {
+  /** The whole app on one Configuration; production and the e2e tests both boot it this way. */
+  static forRoot(config: Configuration): DynamicModule {
+    return { module: AppModule, imports: [ConfigurationModule.forRoot(config)] };
+  }
+}

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -9,9 +8,9 @@ import { ApiKeysService } from './auth/api-keys.service';
 import { Bot } from './bots/bot.entity';
 import { AppError } from './common/errors';
 import { isObjectId, isUuid } from './common/ids';
-import { databaseConfig } from './config/database.config';
+import { Configuration, readConfiguration } from './config/configuration';
+import { ConfigurationModule } from './config/configuration.module';
 import { ConfigError } from './config/env';
-import { securityConfig } from './config/security.config';
 import { DatabaseModule } from './database/database.module';
 
 const USAGE = `Usage: npm run keys -- <command>
@@ -25,23 +24,24 @@ Uses the same database as the server (DATABASE_URL, or the embedded one in DATA_
 be in use by a running server).`;
 
 @Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [databaseConfig, securityConfig] }),
-    DatabaseModule,
-    TypeOrmModule.forFeature([ApiKey]),
-  ],
+  imports: [DatabaseModule, TypeOrmModule.forFeature([ApiKey])],
   providers: [ApiKeysService],
 })
-class KeysCliModule {}
+class KeysCliModule {
+  static forRoot(config: Configuration): DynamicModule {
+    return { module: KeysCliModule, imports: [ConfigurationModule.forRoot(config)] };
+  }
+}
 
-async function run(args: string[]): Promise<string> {
+async function run(args: string[], env: Record<string, string | undefined>): Promise<string> {
   const [command, arg] = args;
   if (!command || command === 'help' || command === '--help') return USAGE;
   if (!['create-admin', 'create-bot', 'revoke', 'list'].includes(command)) throw new Error(`unknown command "${command}"\n\n${USAGE}`);
   if (command === 'create-bot' && !(arg && isObjectId(arg))) throw new Error('create-bot needs a bot id (24 lowercase hex characters)');
   if (command === 'revoke' && !(arg && isUuid(arg.toLowerCase()))) throw new Error('revoke needs a key id (a UUID)');
 
-  const app = await NestFactory.createApplicationContext(KeysCliModule, { logger: ['error'] });
+  const config = readConfiguration(env);
+  const app = await NestFactory.createApplicationContext(KeysCliModule.forRoot(config), { logger: ['error'] });
   try {
     const keys = app.get(ApiKeysService);
     switch (command) {
@@ -70,7 +70,7 @@ async function run(args: string[]): Promise<string> {
   }
 }
 
-run(process.argv.slice(2)).then(
+run(process.argv.slice(2), process.env).then(
   (output) => {
     process.stdout.write(`${output}\n`);
     process.exit(0);

@@ -15,7 +15,7 @@ setFlagsFromString('--heap-growing-percent=100');
 async function main(): Promise<void> {
   let created;
   try {
-    created = await createApp();
+    created = await createApp(process.env);
   } catch (error) {
     // A configuration problem is the operator's to fix: say what, without a stack trace.
     process.stderr.write(error instanceof ConfigError ? `bothooks: ${error.message}\n` : `bothooks: failed to start: ${(error as Error).stack ?? error}\n`);

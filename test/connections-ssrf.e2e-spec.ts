@@ -47,10 +47,7 @@ describe('connections: outbound safety (OUTBOUND_ALLOW_PRIVATE=false)', () => {
   let bot: TestBot;
 
   beforeAll(async () => {
-    // One at a time: startApp sets process.env while the app reads its configuration.
-    strict = await startApp({ OUTBOUND_ALLOW_PRIVATE: 'false' });
-    lenient = await startApp();
-    backend = await FakeBackend.start();
+    [strict, lenient, backend] = await Promise.all([startApp({ OUTBOUND_ALLOW_PRIVATE: 'false' }), startApp(), FakeBackend.start()]);
     bot = await strict.createBot();
   });
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app.factory';
-import { bearer, startApp, testEnv, withEnv } from './utils/test-app';
+import { bearer, startApp, testEnv } from './utils/test-app';
 import { TcpProxy } from './utils/tcp-proxy';
 
 describe('operations', () => {
@@ -83,16 +83,16 @@ describe('operations', () => {
     ['not base64 at all!', 'ENCRYPTION_KEY must be 32 bytes'],
     [randomBytes(16).toString('base64'), 'ENCRYPTION_KEY must be 32 bytes'],
   ])('refuses to start with ENCRYPTION_KEY=%p', async (key, message) => {
-    await expect(withEnv(testEnv({ ENCRYPTION_KEY: key }), () => createApp())).rejects.toThrow(message);
+    await expect(createApp(testEnv({ ENCRYPTION_KEY: key }))).rejects.toThrow(message);
   });
 
   it('names every bad variable at once', async () => {
-    const attempt = withEnv(testEnv({ PORT: 'eighty', CIRCUIT_FAILURES: '0', WEBHOOK_IP_ALLOWLIST: '10.0.0.0/33', LOG_LEVEL: 'loud' }), () => createApp());
+    const attempt = createApp(testEnv({ PORT: 'eighty', CIRCUIT_FAILURES: '0', WEBHOOK_IP_ALLOWLIST: '10.0.0.0/33', LOG_LEVEL: 'loud' }));
     await expect(attempt).rejects.toThrow(/PORT[\s\S]*WEBHOOK_IP_ALLOWLIST[\s\S]*LOG_LEVEL[\s\S]*CIRCUIT_FAILURES/);
   });
 
   it('requires ENCRYPTION_KEY with an external database', async () => {
-    await expect(withEnv(testEnv({ ENCRYPTION_KEY: undefined }), () => createApp())).rejects.toThrow('ENCRYPTION_KEY is required when DATABASE_URL is set');
+    await expect(createApp(testEnv({ ENCRYPTION_KEY: undefined }))).rejects.toThrow('ENCRYPTION_KEY is required when DATABASE_URL is set');
   });
 
   it('keeps every secret out of a dump of the database', async () => {

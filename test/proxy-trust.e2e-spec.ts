@@ -1,6 +1,6 @@
 import { createApp } from '../src/app.factory';
 import { FakeRuntime } from './utils/runtime';
-import { bearer, startApp, TestApp, testEnv, withEnv } from './utils/test-app';
+import { bearer, startApp, TestApp, testEnv } from './utils/test-app';
 
 /**
  * The client IP behind proxies: what the runtime receives in `options.ip`, and what the per-IP limit and
@@ -61,6 +61,6 @@ describe('TRUST_PROXY', () => {
   });
 
   it.each(['everyone', '10.0.0.0/33', '127.0.0.1,nope', '-1'])('refuses to start with TRUST_PROXY=%p', async (value) => {
-    await expect(withEnv(testEnv({ TRUST_PROXY: value }), () => createApp())).rejects.toThrow('TRUST_PROXY must be a number of proxy hops');
+    await expect(createApp(testEnv({ TRUST_PROXY: value }))).rejects.toThrow('TRUST_PROXY must be a number of proxy hops');
   });
 });

@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
-import { readConfiguration } from './configuration';
+import { configSection } from './section';
 
-export const appConfig = registerAs('app', () => readConfiguration(process.env).app);
+export const appConfig = configSection('app');

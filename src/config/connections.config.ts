@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
-import { readConfiguration } from './configuration';
+import { configSection } from './section';
 
-export const connectionsConfig = registerAs('connections', () => readConfiguration(process.env).connections);
+export const connectionsConfig = configSection('connections');

@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
-import { readConfiguration } from './configuration';
+import { configSection } from './section';
 
-export const databaseConfig = registerAs('database', () => readConfiguration(process.env).database);
+export const databaseConfig = configSection('database');

@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
-import { readConfiguration } from './configuration';
+import { configSection } from './section';
 
-export const securityConfig = registerAs('security', () => readConfiguration(process.env).security);
+export const securityConfig = configSection('security');

@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
-import { readConfiguration } from './configuration';
+import { configSection } from './section';
 
-export const webhooksConfig = registerAs('webhooks', () => readConfiguration(process.env).webhooks);
+export const webhooksConfig = configSection('webhooks');

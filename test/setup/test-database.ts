@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
@@ -62,11 +63,16 @@ export function assertTestDatabase(url: string): void {
   if (!name.includes('test')) throw new Error(`refusing to run tests against database "${name}"`);
 }
 
+/**
+ * Our migrations, and pg-boss's schema as the first start would leave it: test apps boot side by side, and
+ * two pg-boss instances installing their schema at once on a fresh database race in Postgres's catalog.
+ */
 async function migrate(url: string): Promise<void> {
   const dataSource = new DataSource(dataSourceOptions(url, 2));
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });
+    await dataSource.query(PgBoss.getConstructionPlans('pgboss'));
   } finally {
     await dataSource.destroy();
   }

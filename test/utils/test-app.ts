@@ -1,8 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
 import { Pool } from 'pg';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { createApp } from '../../src/app.factory';
+import { applicationOptions, configureApp } from '../../src/app.factory';
+import { AppModule } from '../../src/app.module';
+import { BoundedExpressAdapter } from '../../src/common/http-server';
+import { createLogger, NestPinoLogger } from '../../src/common/logger';
+import { readConfiguration } from '../../src/config/configuration';
 
 export interface TestBot {
   id: string;
@@ -36,40 +43,25 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
   };
 }
 
-let envLock: Promise<unknown> = Promise.resolve();
+export interface StartOptions {
+  /** Receives the app's JSON log lines (give LOG_LEVEL too: the tests' default is silent). */
+  log?: DestinationStream;
+}
 
 /**
- * Runs fn with process.env changed as given, restoring it afterwards. The app reads its configuration
- * from process.env while it boots, so boots are serialized: two apps started at once would see each
- * other's settings.
+ * Boots the real AppModule through @nestjs/testing, configured by the same function as production's
+ * createApp, on the test database. The configuration is read from the environment given here, never
+ * from process.env, so apps with different settings can run side by side.
  */
-export function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
-  const run = envLock.then(() => applyEnv(env, fn));
-  envLock = run.catch(() => undefined);
-  return run;
-}
-
-async function applyEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
-  const saved: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(env)) {
-    saved[name] = process.env[name];
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  try {
-    return await fn();
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
-
-/** Boots the real AppModule, exactly as main() does, on the test database. */
-export async function startApp(overrides: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function startApp(overrides: Record<string, string | undefined> = {}, options: StartOptions = {}): Promise<TestApp> {
   const env = testEnv(overrides);
-  const { app } = await withEnv(env, () => createApp());
+  const config = readConfiguration(env);
+  const logger = createLogger(config.app.logLevel, options.log);
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+    .setLogger(new NestPinoLogger(logger))
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>(new BoundedExpressAdapter(config.http), applicationOptions(logger));
+  await configureApp(app, config, logger);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const http = request(app.getHttpServer());
