@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import type { ConfigType } from '../config/section';
 import { securityConfig } from '../config/security.config';
 import { ApiKeysService } from './api-keys.service';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import type { ConfigType } from '../config/section';
 import type { Principal } from '../auth/principal';
 import { Batcher } from '../common/batcher';
 import { isDatabaseUnavailable } from '../common/database-errors';

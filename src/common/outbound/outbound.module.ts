@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import type { ConfigType } from '../../config/section';
 import { securityConfig } from '../../config/security.config';
 import { OutboundClient } from './outbound-client';
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import type { ConfigType } from '../../config/section';
 import { webhooksConfig } from '../../config/webhooks.config';
 import { OutboundClient, OutboundError } from '../../common/outbound/outbound-client';
 import { SecretBox } from '../../common/secret-box';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import type { ConfigType } from '../../config/section';
 import { webhooksConfig } from '../../config/webhooks.config';
 import { Sql } from '../../database/sql';
 import { MetricsService } from '../../metrics/metrics.service';

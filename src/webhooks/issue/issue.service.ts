@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import type { ConfigType } from '../../config/section';
 import { appConfig } from '../../config/app.config';
 import { botIdFor, Principal } from '../../auth/principal';
 import { UrlKeysService } from '../../bots/url-keys.service';
