@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { bearer, startApp, TestApp } from './utils/test-app';
 
 describe('bots (admin)', () => {
@@ -44,7 +45,7 @@ describe('bots (admin)', () => {
     expect(listed).toEqual({ id: res.body.id, name: 'Cat facts', runtimeUrl: 'http://127.0.0.1:9/runtime', createdAt: res.body.createdAt, updatedAt: res.body.updatedAt });
     const { rows } = await t.db.query('SELECT key_hash FROM api_keys WHERE bot_id = $1', [res.body.id]);
     expect(rows).toHaveLength(1);
-    expect(rows[0].key_hash).not.toContain(res.body.apiKey);
+    expect(rows[0].key_hash).toBe(createHash('sha256').update(res.body.apiKey).digest('hex'));
   });
 
   it('refuses bot keys on admin routes with 403', async () => {

@@ -3,30 +3,53 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app.factory';
+import { metric } from './utils/metrics';
 import { bearer, startApp, testEnv } from './utils/test-app';
 import { TcpProxy } from './utils/tcp-proxy';
 
 describe('operations', () => {
-  it('serves /health, /metrics, /docs and /docs-json', async () => {
+  it('serves /health, and /docs with every route of the contract in /docs-json', async () => {
     const t = await startApp();
     try {
       const health = await t.http.get('/health');
       expect(health.status).toBe(200);
       expect(health.body).toEqual({ status: 'ok', database: 'up' });
-      const metrics = await t.http.get('/metrics');
-      expect(metrics.status).toBe(200);
-      expect(metrics.headers['content-type']).toContain('text/plain');
-      expect(metrics.text).toContain('process_cpu_seconds_total');
-      expect(metrics.text).toContain('bothooks_invocations_total');
       const docs = await t.http.get('/docs/');
       expect(docs.status).toBe(200);
       expect(docs.text).toContain('swagger');
       const json = await t.http.get('/docs-json');
       expect(json.status).toBe(200);
       expect(json.body.openapi).toMatch(/^3\./);
-      expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/v1/bots', '/v1/bots/{id}', '/v1/bots/{id}/api-keys', '/v1/bots/{id}/api-keys/{keyId}', '/v1/bots/{id}/rotate-url-key', '/health']));
+      const routes = Object.entries(json.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(CONTRACT_ROUTES.filter((route) => !routes.includes(route))).toEqual([]);
       expect(json.body.paths['/v1/bots'].post.security).toEqual([{ 'api-key': [] }]);
       expect(json.body.components.securitySchemes['api-key']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('counts in /metrics the calls it took and how long they took', async () => {
+    const t = await startApp();
+    try {
+      const metrics = await t.http.get('/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.headers['content-type']).toContain('text/plain');
+      expect(metrics.text).toContain('process_cpu_seconds_total');
+      const bot = await t.createBot();
+      const issued = await t.http.post('/v1/webhooks').set(...bearer(bot.apiKey)).send({ command: '/counted', mode: 'async' });
+      expect(issued.status).toBe(201);
+      const path = new URL(issued.body.url).pathname;
+      const accepted = () => metric(t, 'bothooks_invocations_total', { outcome: 'accepted' });
+      const timed = () => metric(t, 'bothooks_invocation_duration_seconds_count', { mode: 'async' });
+      const [acceptedBefore, timedBefore] = [await accepted(), await timed()];
+
+      for (let i = 0; i < 3; i++) expect((await t.http.post(path).send({ n: i })).status).toBe(202);
+
+      expect(await accepted()).toBe(acceptedBefore + 3);
+      expect(await timed()).toBe(timedBefore + 3);
     } finally {
       await t.close();
     }
@@ -112,6 +135,37 @@ describe('operations', () => {
     }
   });
 });
+
+/** §2 to §6 of the contract, less what is not built yet: §3.3's stream and stats, and §3.5's drop. */
+const CONTRACT_ROUTES = [
+  'POST /v1/bots',
+  'GET /v1/bots',
+  'GET /v1/bots/{id}',
+  'PATCH /v1/bots/{id}',
+  'DELETE /v1/bots/{id}',
+  'POST /v1/bots/{id}/api-keys',
+  'DELETE /v1/bots/{id}/api-keys/{keyId}',
+  'POST /v1/bots/{id}/rotate-url-key',
+  'POST /v1/webhooks',
+  'POST /v1/webhooks/{webhookId}/revoke',
+  'GET /v1/invocations',
+  'GET /v1/invocations/{id}',
+  'POST /v1/invocations/{id}/redeliver',
+  'GET /v1/updates',
+  'GET /v2/integrations/webhook',
+  'POST /v2/integrations/webhook',
+  'GET /v2/integrations/webhook/{id}',
+  'PUT /v2/integrations/webhook/{id}',
+  'DELETE /v2/integrations/webhook/{id}',
+  'POST /v2/integrations/webhook/{id}/verify',
+  'POST /v2/integrations/webhook/{id}/dispatch',
+  'GET /v2/integrations/webhook/{id}/deliveries',
+  'GET /v2/integrations/webhook/{id}/deliveries/{deliveryId}',
+  'POST /v2/integrations/webhook/{id}/deliveries/{deliveryId}/retry',
+  'POST /v2/responses/validate',
+  'GET /health',
+  'GET /metrics',
+];
 
 /** Every row of every table in the public schema, as text: what a pg_dump would show. */
 export async function dumpDatabase(db: import('pg').Pool): Promise<string> {

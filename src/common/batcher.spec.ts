@@ -59,7 +59,23 @@ describe('Batcher', () => {
     for (const n of [1, 2, 3, 4, 5]) void batcher.submit(n);
     await batcher.drain();
     expect(written.sort()).toEqual([1, 2, 3, 4, 5]);
-    await batcher.drain();
+  });
+
+  it('drains an idle batcher within the same turn, without writing anything', async () => {
+    let runs = 0;
+    const batcher = new Batcher<number, void>(async (items) => {
+      runs += 1;
+      return items.map(() => undefined);
+    }, { concurrency: 1, maxBatch: 2 });
+    await batcher.submit(1);
+
+    const first = await Promise.race([
+      batcher.drain().then(() => 'drained'),
+      new Promise((resolve) => setImmediate(() => resolve('still waiting'))),
+    ]);
+
+    expect(first).toBe('drained');
+    expect(runs).toBe(1);
   });
 
   it('runs the items of a failed batch again one by one when told to, so only the bad one fails', async () => {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Bot } from '../bots/bot.entity';
 import { ChangeNoticesModule } from '../common/change-notices';
+import { ClockModule } from '../common/clock';
 import { ResponsesModule } from '../responses/responses.module';
 import { Connection } from './connection.entity';
 import { ConnectionCache } from './connection-cache';
@@ -13,7 +14,7 @@ import { DispatchService } from './dispatch.service';
 import { VerificationService } from './verification.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Connection, Bot]), ResponsesModule, ChangeNoticesModule],
+  imports: [TypeOrmModule.forFeature([Connection, Bot]), ResponsesModule, ChangeNoticesModule, ClockModule],
   controllers: [ConnectionsController, DispatchController],
   providers: [ConnectionsService, VerificationService, DispatchService, DeliveriesService, ConnectionCache],
 })

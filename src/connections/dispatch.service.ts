@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '../config/section';
 import type { Principal } from '../auth/principal';
 import { Batcher } from '../common/batcher';
+import { Clock } from '../common/clock';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import { AppError } from '../common/errors';
 import { refuse } from './connection-refusals';
@@ -77,8 +78,9 @@ export class DispatchService {
     private readonly sql: Sql,
     private readonly metrics: MetricsService,
     @Inject(connectionsConfig.KEY) config: ConfigType<typeof connectionsConfig>,
+    clock: Clock,
   ) {
-    this.breakers = new CircuitBreakers({ failures: config.circuitFailures, cooldownMs: config.circuitCooldownMs });
+    this.breakers = new CircuitBreakers({ failures: config.circuitFailures, cooldownMs: config.circuitCooldownMs, now: () => clock.now() });
   }
 
   async dispatch(principal: Principal, id: string, input: unknown): Promise<DispatchResultView> {

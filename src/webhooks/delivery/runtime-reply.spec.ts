@@ -84,10 +84,15 @@ describe('readRuntimeReply', () => {
     expect(reply('{"messages":')).toMatchObject({ ok: false, error: 'the runtime replied with invalid JSON', reason: 'runtime_bad_reply' });
     expect(reply('[1]')).toMatchObject({ ok: false, error: 'the runtime reply is not a JSON object', reason: 'runtime_bad_reply' });
     expect(reply({ error: 'boom', messages: ['x'] })).toMatchObject({ ok: false, error: 'the runtime reported an error: boom', reason: 'runtime_error' });
-    expect(reply({ error: { code: 1 } })).toMatchObject({ ok: false, error: 'the runtime reported an error: {"code":1}' });
-    expect(reply({ messages: [1] })).toMatchObject({ ok: false, reason: 'runtime_bad_reply' });
-    expect(reply({ response: { status: 99 } })).toMatchObject({ ok: false });
-    expect(reply({ response: { headers: [] } })).toMatchObject({ ok: false });
+    expect(reply({ error: { code: 1 } })).toMatchObject({ ok: false, error: 'the runtime reported an error: {"code":1}', reason: 'runtime_error' });
+    expect(reply({ messages: [1] })).toMatchObject({ ok: false, error: 'the runtime reply has messages that are not an array of strings', reason: 'runtime_bad_reply' });
+    expect(reply({ response: 'x' })).toMatchObject({ ok: false, error: 'the runtime reply has a response that is not an object', reason: 'runtime_bad_reply' });
+    expect(reply({ response: { status: 99 } })).toMatchObject({
+      ok: false,
+      error: 'the runtime reply has a response.status that is not an integer from 200 to 599',
+      reason: 'runtime_bad_reply',
+    });
+    expect(reply({ response: { headers: [] } })).toMatchObject({ ok: false, error: 'the runtime reply has response.headers that are not an object', reason: 'runtime_bad_reply' });
     const broken = Buffer.concat([Buffer.from('{"messages": ["'), Buffer.from([0xff, 0xed, 0xa0, 0x80]), Buffer.from('"]}')]);
     expect(readRuntimeReply(200, broken)).toEqual({ ok: false, httpStatus: 200, error: 'the runtime replied with invalid UTF-8', reason: 'runtime_bad_reply', reachedRuntime: true });
   });

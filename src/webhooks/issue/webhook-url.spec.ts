@@ -74,4 +74,28 @@ describe('webhook URLs', () => {
       expect(readWebhookToken(bad)).toBeNull();
     }
   });
+
+  it('checks a signature with one constant-time comparison of equal-length buffers, wherever it is wrong', () => {
+    // The module object itself (an import namespace would be a copy), so that the code under test sees the spy.
+    const spy = jest.spyOn(require('node:crypto') as typeof import('node:crypto'), 'timingSafeEqual');
+    try {
+      const { segment, query } = split(issueWebhookUrl('https://hooks.example.com', claims, key));
+      const token = readWebhookToken(segment)!;
+      const flip = (at: number) => token.signature.slice(0, at) + (token.signature[at] === 'A' ? 'B' : 'A') + token.signature.slice(at + 1);
+      const wrongFirst = flip(0);
+      const wrongLast = flip(token.signature.length - 1);
+
+      expect(openWebhookToken(token, query, key)).toEqual(claims);
+      expect(openWebhookToken({ ...token, signature: wrongFirst }, query, key)).toBeNull();
+      expect(openWebhookToken({ ...token, signature: wrongLast }, query, key)).toBeNull();
+
+      expect(spy.mock.calls.map(([expected, given]) => [Buffer.from(expected as Buffer).toString(), Buffer.from(given as Buffer).toString()])).toEqual([
+        [token.signature, token.signature],
+        [token.signature, wrongFirst],
+        [token.signature, wrongLast],
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });

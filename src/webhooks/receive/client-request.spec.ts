@@ -32,7 +32,9 @@ describe('client request helpers', () => {
     expect(idempotencyKey({})).toBeNull();
     expect(idempotencyKey({ 'webhook-id': 'msg_1' })).toBe('msg_1');
     expect(idempotencyKey({ 'idempotency-key': 'k', 'webhook-id': 'msg_1' })).toBe('k');
-    expect(() => idempotencyKey({ 'idempotency-key': 'has space' })).toThrow();
-    expect(() => idempotencyKey({ 'idempotency-key': 'x'.repeat(256) })).toThrow();
+    const refusal = { status: 400, reason: 'validation_failed', message: 'Idempotency-Key (or webhook-id) must be 1 to 255 printable ASCII characters' };
+    expect(() => idempotencyKey({ 'idempotency-key': 'has space' })).toThrow(expect.objectContaining(refusal));
+    expect(() => idempotencyKey({ 'idempotency-key': 'x'.repeat(256) })).toThrow(expect.objectContaining(refusal));
+    expect(() => idempotencyKey({ 'webhook-id': 'has space' })).toThrow(expect.objectContaining(refusal));
   });
 });
