@@ -1,3 +1,4 @@
+import { Clock } from '../src/common/clock';
 import { WEBHOOK_PATH } from '../src/common/webhook-path';
 import { readWebhookToken } from '../src/webhooks/issue/webhook-url';
 import { FakeRuntime } from './utils/runtime';
@@ -166,13 +167,23 @@ describe('webhooks: issuing URLs and what makes them stop working', () => {
     });
   });
 
-  it('answers 410 once a URL has expired', async () => {
-    const issued = await issue({ command: '/soon', expiresIn: 1 });
-    expect((await call(issued.url)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, Date.parse(issued.expiresAt!) - Date.now() + 20));
-    const res = await call(issued.url);
-    expect(res.status).toBe(410);
-    expect(res.body.status).toEqual({ code: 410, type: 'gone', message: `this URL expired at ${issued.expiresAt}`, reason: 'url_expired' });
+  it('answers 410 once a URL has expired, and not a millisecond before', async () => {
+    const clock = t.app.get(Clock);
+    let now = Date.parse('2026-06-01T12:00:00.250Z');
+    clock.now = () => now;
+    try {
+      const issued = await issue({ command: '/soon', expiresIn: 1 });
+      // Expiry is in whole seconds, rounded up: a URL may outlive expiresIn by under a second, never fall short.
+      expect(issued.expiresAt).toBe('2026-06-01T12:00:02.000Z');
+      now = Date.parse(issued.expiresAt!) - 1;
+      expect((await call(issued.url)).status).toBe(200);
+      now = Date.parse(issued.expiresAt!);
+      const res = await call(issued.url);
+      expect(res.status).toBe(410);
+      expect(res.body.status).toEqual({ code: 410, type: 'gone', message: `this URL expired at ${issued.expiresAt}`, reason: 'url_expired' });
+    } finally {
+      clock.now = () => Date.now();
+    }
   });
 
   it('revokes a URL: 410 from then on; a bot key cannot revoke another bot’s URL', async () => {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BotsModule } from '../bots/bots.module';
+import { ClockModule } from '../common/clock';
 import { PushQueue } from './delivery/push-queue';
 import { InvocationStore } from './invocations/invocation-store';
 import { InvocationsController } from './invocations/invocations.controller';
@@ -17,7 +18,7 @@ import { WebhooksController } from './issue/issue.controller';
 
 /** Issued webhook URLs (contract §3): issue, receive, deliver (sync, async with retries, pull), manage. */
 @Module({
-  imports: [BotsModule],
+  imports: [BotsModule, ClockModule],
   // Issued URLs themselves are served by receiveIssuedUrls (receive.route.ts), ahead of these controllers.
   controllers: [WebhooksController, InvocationsController, UpdatesController],
   providers: [

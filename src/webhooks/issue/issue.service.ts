@@ -3,6 +3,7 @@ import type { ConfigType } from '../../config/section';
 import { appConfig } from '../../config/app.config';
 import { botIdFor, Principal } from '../../auth/principal';
 import { UrlKeysService } from '../../bots/url-keys.service';
+import { Clock } from '../../common/clock';
 import { AppError } from '../../common/errors';
 import { SecretBox } from '../../common/secret-box';
 import { Sql } from '../../database/sql';
@@ -25,6 +26,7 @@ export class IssueService {
   constructor(
     private readonly urlKeys: UrlKeysService,
     private readonly sql: Sql,
+    private readonly clock: Clock,
     secrets: SecretBox,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {
@@ -39,7 +41,7 @@ export class IssueService {
     if (!keys) throw new AppError('not_found', `bot ${botId} not found`);
     const webhookId = botBoundUuid(this.idKey, botId);
     // Whole seconds, rounded up: a URL may outlive expiresIn by under a second, never fall short of it.
-    const expiresAt = request.expiresIn === null ? null : Math.ceil(Date.now() / 1000) + request.expiresIn;
+    const expiresAt = request.expiresIn === null ? null : Math.ceil(this.clock.now() / 1000) + request.expiresIn;
     const url = issueWebhookUrl(
       this.app.publicUrl,
       {

@@ -3,6 +3,7 @@ import type { ConfigType } from '../../config/section';
 import type { Request, Response } from 'express';
 import { appConfig } from '../../config/app.config';
 import { UrlKeysService } from '../../bots/url-keys.service';
+import { Clock } from '../../common/clock';
 import { AppError } from '../../common/errors';
 import { refuse } from '../shared/webhook-refusals';
 import { Sql } from '../../database/sql';
@@ -48,12 +49,13 @@ export class ReceiveService {
     private readonly updates: UpdateSignal,
     private readonly metrics: MetricsService,
     private readonly sql: Sql,
+    private readonly clock: Clock,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
   async receive(req: Request, res: Response): Promise<void> {
     const started = performance.now();
-    const receivedAt = new Date();
+    const receivedAt = new Date(this.clock.now());
     let outcome = 'refused';
     try {
       // Parse: the IP limit comes first, so a flood of forged URLs costs no HMAC and no database.
