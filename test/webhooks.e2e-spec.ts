@@ -197,17 +197,17 @@ describe('webhooks: calling an issued URL (sync)', () => {
     expect(delivered.body.webhookId).toBe(issued.webhookId);
   });
 
-  it('answers 405 with Allow for every method but GET and POST', async () => {
+  it('answers 405 with Allow: GET, POST, OPTIONS to other methods, and to OPTIONS on a URL issued without cors', async () => {
     const issued = await issue({ command: '/x' });
     for (const method of ['put', 'patch', 'delete', 'options'] as const) {
       const res = await t.http[method](pathOf(issued.url));
       expect(res.status).toBe(405);
-      expect(res.headers.allow).toBe('GET, POST');
+      expect(res.headers.allow).toBe('GET, POST, OPTIONS');
       expect(res.body).toEqual({ timestamp: expect.any(String), status: { code: 405, type: 'method_not_allowed', message: expect.any(String) } });
     }
     const head = await t.http.head(pathOf(issued.url));
     expect(head.status).toBe(405);
-    expect(head.headers.allow).toBe('GET, POST');
+    expect(head.headers.allow).toBe('GET, POST, OPTIONS');
     expect(runtime.deliveries).toHaveLength(0);
   });
 

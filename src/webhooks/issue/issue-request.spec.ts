@@ -23,8 +23,9 @@ describe('parseIssueRequest', () => {
       expiresIn: 5,
       singleUse: true,
       mode: 'async',
+      cors: null,
     });
-    expect(parseIssueRequest({ command: '/x' })).toMatchObject({ userId: null, chatId: null, content: undefined, params: null, redirect: null, expiresIn: null, singleUse: false, mode: 'sync' });
+    expect(parseIssueRequest({ command: '/x' })).toMatchObject({ userId: null, chatId: null, content: undefined, params: null, redirect: null, expiresIn: null, singleUse: false, mode: 'sync', cors: null });
   });
 
   it('takes aliases and treats null as absent', () => {
@@ -55,6 +56,19 @@ describe('parseIssueRequest', () => {
 
   it('refuses param names and values that are not well-formed text', () => {
     expect(problems({ command: '/x', params: { '': 'a', ok: '\ud800' } }).sort()).toEqual(['params.', 'params.ok']);
+  });
+
+  it('keeps cors origins in the form browsers send in Origin, once each, or ["*"]', () => {
+    expect(parseIssueRequest({ command: '/x', cors: ['HTTPS://Shop.Example:443', 'https://shop.example', 'http://[::1]:3000', 'https://bücher.example'] }).cors).toEqual([
+      'https://shop.example',
+      'http://[::1]:3000',
+      'https://xn--bcher-kva.example',
+    ]);
+    expect(parseIssueRequest({ command: '/x', cors: ['*'] }).cors).toEqual(['*']);
+    expect(problems({ command: '/x', cors: ['*', 'https://a.example', 'https://a.example/', 'https://a.example?x', 'https://a.example#x', 'null', 'https://a.example:99999', `https://${'a'.repeat(300)}.example`] })).toEqual(
+      ['cors[0]', 'cors[2]', 'cors[3]', 'cors[4]', 'cors[5]', 'cors[6]', 'cors[7]'],
+    );
+    expect(problems({ command: '/x', cors: [] })).toEqual(['cors']);
   });
 
   it('refuses a body that is not an object', () => {

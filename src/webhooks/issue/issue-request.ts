@@ -8,6 +8,9 @@ export const MAX_REDIRECT = 2048;
 export const MAX_CONTENT_BYTES = 4096;
 export const MAX_PARAMS = 20;
 export const MAX_EXPIRES_IN = 31_536_000;
+export const MAX_CORS_ORIGINS = 10;
+/** A scheme, a host of at most 253 characters and a port. */
+const MAX_ORIGIN = 300;
 
 export interface IssueRequest {
   botId: string | undefined;
@@ -21,18 +24,22 @@ export interface IssueRequest {
   expiresIn: number | null;
   singleUse: boolean;
   mode: 'sync' | 'async';
+  /** Normalized origins, or `['*']`; null when browsers may not read the answers. */
+  cors: string[] | null;
 }
 
 /** Names the bots of older platforms use, accepted so that they port over unchanged. */
 const ALIASES = { user_id: 'userId', chat_id: 'chatId', redirect_to: 'redirect', options: 'content' } as const;
 type Aliased = (typeof ALIASES)[keyof typeof ALIASES];
 const ALIAS_OF = Object.fromEntries(Object.entries(ALIASES).map(([alias, name]) => [name, alias])) as Record<Aliased, string>;
-const FIELDS = new Set(['botId', 'command', 'userId', 'chatId', 'content', 'params', 'redirect', 'expiresIn', 'singleUse', 'mode', ...Object.keys(ALIASES)]);
+const FIELDS = new Set(['botId', 'command', 'userId', 'chatId', 'content', 'params', 'redirect', 'expiresIn', 'singleUse', 'mode', 'cors', ...Object.keys(ALIASES)]);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** A redirect becomes a Location header: control characters there are an attack, not an address. */
 const CONTROL = /\p{Cc}/u;
 /** Postgres text cannot hold NUL, and these values are stored with every call. */
 const hasNul = (text: string): boolean => text.includes('\u0000');
+/** Only what an Origin header can hold: no path, query, fragment or user info, not even a trailing slash. */
+const ORIGIN = /^https?:\/\/[^/?#@\\\s]+$/i;
 
 /**
  * Checks a `POST /v1/webhooks` body by hand and lists every problem with its path. Issuing is pure CPU
@@ -62,6 +69,7 @@ export function parseIssueRequest(body: unknown): IssueRequest {
     expiresIn: null,
     singleUse: false,
     mode: 'sync',
+    cors: null,
   };
 
   if (given(input.botId)) {
@@ -109,6 +117,8 @@ export function parseIssueRequest(body: unknown): IssueRequest {
     else errors.push({ path: 'mode', message: 'mode must be "sync" or "async"' });
   }
 
+  if (given(input.cors)) request.cors = readCors(input.cors, errors);
+
   if (errors.length > 0) throw new AppError('bad_request', 'request validation failed', { errors: errors });
   return request;
 }
@@ -152,4 +162,29 @@ function readParams(value: unknown, errors: FieldError[]): Record<string, string
     }
   }
   return ok && entries.length > 0 ? params : null;
+}
+
+/** Kept in the form browsers send in Origin (lowercase, punycode host, no default port), so that a call matches exactly. */
+function readCors(value: unknown, errors: FieldError[]): string[] | null {
+  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_CORS_ORIGINS) {
+    errors.push({ path: 'cors', message: `cors must be an array of 1 to ${MAX_CORS_ORIGINS} origins, or ["*"]` });
+    return null;
+  }
+  if (value.length === 1 && value[0] === '*') return ['*'];
+  const origins = new Set<string>();
+  value.forEach((item: unknown, index) => {
+    const origin = readOrigin(item);
+    if (origin !== null) origins.add(origin);
+    else errors.push({ path: `cors[${index}]`, message: 'an origin is an http or https scheme, a host and an optional port, like https://shop.example; "*" must stand alone' });
+  });
+  return [...origins];
+}
+
+function readOrigin(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length > MAX_ORIGIN || !ORIGIN.test(value)) return null;
+  try {
+    return new URL(value).origin;
+  } catch {
+    return null;
+  }
 }

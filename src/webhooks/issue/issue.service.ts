@@ -57,6 +57,7 @@ export class IssueService {
         expiresAt,
         singleUse: request.singleUse,
         mode: request.mode,
+        cors: request.cors,
       },
       keys.current.key,
     );

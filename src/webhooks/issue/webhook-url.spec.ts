@@ -16,6 +16,7 @@ const claims: WebhookClaims = {
   expiresAt: 1_900_000_000,
   singleUse: true,
   mode: 'async',
+  cors: ['https://shop.example', 'http://127.0.0.1:8080'],
 };
 
 function split(url: string): { segment: string; query: string } {
@@ -37,7 +38,7 @@ describe('webhook URLs', () => {
   });
 
   it('round-trips the minimal URL, with absent values as null and no query', () => {
-    const minimal: WebhookClaims = { ...claims, userId: null, content: undefined, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync' };
+    const minimal: WebhookClaims = { ...claims, userId: null, content: undefined, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync', cors: null };
     const url = issueWebhookUrl('http://localhost:3000', minimal, key);
     expect(url).not.toContain('?');
     expect(open(url)).toEqual(minimal);

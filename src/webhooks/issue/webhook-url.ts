@@ -23,6 +23,8 @@ interface Payload {
   e?: number;
   s?: 1;
   m?: 1;
+  /** CORS origins. */
+  a?: string[];
 }
 
 export interface WebhookToken {
@@ -45,6 +47,7 @@ export function issueWebhookUrl(publicUrl: string, claims: WebhookClaims, key: B
   if (claims.expiresAt !== null) body.e = claims.expiresAt;
   if (claims.singleUse) body.s = 1;
   if (claims.mode === 'async') body.m = 1;
+  if (claims.cors !== null) body.a = claims.cors;
   const unsigned = `${claims.botId}.${claims.keyVersion}.${Buffer.from(JSON.stringify(body)).toString('base64url')}`;
   const signature = sign(key, unsigned, query);
   return `${publicUrl}${WEBHOOK_PATH}${unsigned}.${signature}${query === '' ? '' : `?${query}`}`;
@@ -87,6 +90,7 @@ export function openWebhookToken(token: WebhookToken, rawQuery: string, key: Buf
     expiresAt: body.e ?? null,
     singleUse: body.s === 1,
     mode: body.m === 1 ? 'async' : 'sync',
+    cors: body.a ?? null,
   };
 }
 

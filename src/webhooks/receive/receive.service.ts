@@ -21,6 +21,7 @@ import { UpdateSignal } from '../updates/update-signal';
 import { uuidv7 } from '../shared/uuid';
 import { openWebhookToken, readWebhookToken } from '../issue/webhook-url';
 import { WEBHOOK_PATH } from '../../common/webhook-path';
+import { allowedHeaders, allowedOrigin } from './cors';
 
 interface Answer {
   status: number;
@@ -29,6 +30,8 @@ interface Answer {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+const ALLOW = 'GET, POST, OPTIONS';
+const PREFLIGHT_MAX_AGE_SECONDS = 600;
 /** Outcomes whose duration is worth a histogram: calls that became invocations. */
 const TIMED = new Set(['answered', 'failed', 'accepted']);
 
@@ -58,9 +61,9 @@ export class ReceiveService {
     const receivedAt = new Date(this.clock.now());
     let outcome = 'refused';
     try {
-      // Parse: the IP limit comes first, so a flood of forged URLs costs no HMAC and no database.
+      // Parse: the IP limit comes first, so a flood of forged URLs (or of their preflights) costs no HMAC and no database.
       const method = req.method;
-      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed();
+      if (method !== 'GET' && method !== 'POST' && method !== 'OPTIONS') throw methodNotAllowed();
       const ip = clientIp(req);
       const limited = !this.limits.exempt(ip);
       if (limited) await this.limits.takeForIp(ip);
@@ -74,6 +77,16 @@ export class ReceiveService {
       const key = keys.versions.get(token.keyVersion);
       const claims = key === undefined ? null : openWebhookToken(token, rawQuery, key.key);
       if (key === undefined || claims === null) throw badSignature();
+      const origin = allowedOrigin(claims.cors, req.headers.origin);
+      if (method === 'OPTIONS') {
+        outcome = 'preflight';
+        return preflight(res, origin, req.headers['access-control-request-headers']);
+      }
+      // Set before any refusal below, so that a page reads a 410 or a 503 as well as a 200.
+      if (origin !== null) {
+        res.setHeader('access-control-allow-origin', origin);
+        res.setHeader('vary', 'origin');
+      }
       if (claims.expiresAt !== null && claims.expiresAt * 1000 <= receivedAt.getTime()) {
         throw refuse('url_expired', `this URL expired at ${new Date(claims.expiresAt * 1000).toISOString()}`);
       }
@@ -205,9 +218,26 @@ function send(res: Response, answer: Answer, replayed: boolean): void {
   res.end(answer.body);
 }
 
+/**
+ * Judged on the signature alone, runs nothing and touches no database: whatever the call itself meets
+ * (expired, revoked, used) the page then reads from the call's answer. It does not take from the
+ * per-webhook limit, which rations runs of the command.
+ */
+function preflight(res: Response, origin: string | null, requestedHeaders: string | string[] | undefined): void {
+  if (origin === null) throw new AppError('method_not_allowed', 'this URL answers no CORS preflight from this origin', { headers: { allow: ALLOW } });
+  res.statusCode = 204;
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('access-control-allow-methods', 'GET, POST');
+  const headers = allowedHeaders(requestedHeaders);
+  if (headers !== null) res.setHeader('access-control-allow-headers', headers);
+  res.setHeader('access-control-max-age', String(PREFLIGHT_MAX_AGE_SECONDS));
+  res.setHeader('vary', 'origin');
+  res.end();
+}
+
 const badSignature = (): AppError => refuse('url_signature_invalid', 'invalid webhook URL signature');
 const botGone = (botId: string): AppError => refuse('bot_deleted', `bot ${botId} not found`);
 const rotatedOut = (): AppError => refuse('url_key_rotated', 'this URL was signed with a URL key that has been rotated out');
-const methodNotAllowed = (): AppError => new AppError('method_not_allowed', 'issued webhook URLs accept only GET and POST', { headers: { allow: 'GET, POST' } });
+const methodNotAllowed = (): AppError => new AppError('method_not_allowed', 'issued webhook URLs accept GET and POST, and OPTIONS as a CORS preflight', { headers: { allow: ALLOW } });
 const stillAnswering = (): AppError =>
   refuse('idempotency_in_flight', 'a call with this idempotency key is still being answered; retry shortly', { headers: { 'retry-after': '1' } });

@@ -14,4 +14,6 @@ export interface WebhookClaims {
   expiresAt: number | null;
   singleUse: boolean;
   mode: 'sync' | 'async';
+  /** Origins whose pages may read the answers (`['*']`: any); null when none may. */
+  cors: string[] | null;
 }
