@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { bearer, startApp, TestApp } from './utils/test-app';
 
@@ -97,5 +100,35 @@ describe('webhooks: rate limits', () => {
       const statuses = [...onA, ...onB].map((r) => r.status).sort();
       expect(statuses).toEqual([202, 202, 202, 202, 429, 429]);
     });
+  });
+});
+
+describe('webhooks: rate limits while Redis is unreachable', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // A port that was free a moment ago: connecting to it is refused at once.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    t = await startApp({ TRUST_PROXY: 'true', RATE_LIMIT_PER_IP: '2', RATE_LIMIT_PER_WEBHOOK: '1000', REDIS_URL: `redis://127.0.0.1:${port}` });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('still answers issued URLs, and limits in memory: the third call within the second is 429', async () => {
+    const bot = await t.createBot();
+    const issued = await t.http.post('/v1/webhooks').set(...bearer(bot.apiKey)).send({ command: '/limited', mode: 'async' });
+    const path = (issued.body.url as string).slice((issued.body.url as string).indexOf('/w/'));
+    const ip = '192.0.2.200';
+    const responses = await Promise.all([1, 2, 3].map(() => t.http.get(path).set('x-forwarded-for', ip)));
+    expect(responses.map((r) => r.status).sort()).toEqual([202, 202, 429]);
+    const limited = responses.find((r) => r.status === 429)!;
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.body.status).toMatchObject({ code: 429, reason: 'rate_limited' });
+    const accepted = responses.filter((r) => r.status === 202).map((r) => r.body.invocationId);
+    const { rows } = await t.db.query('SELECT id FROM invocations WHERE id = ANY($1::uuid[])', [accepted]);
+    expect(rows).toHaveLength(2);
   });
 });

@@ -22,6 +22,11 @@ describe('CircuitBreakers', () => {
     expect(breakers.admit('a')).toEqual({ allowed: true });
   });
 
+  it('lets every call through below the threshold, however many are in flight at once', () => {
+    fail('a', 2);
+    expect([breakers.admit('a'), breakers.admit('a'), breakers.admit('a')]).toEqual([{ allowed: true }, { allowed: true }, { allowed: true }]);
+  });
+
   it('opens after consecutive failures and refuses calls for the cooldown', () => {
     fail('a', 3);
     expect(breakers.admit('a')).toEqual({ allowed: false, retryAfterMs: 1000, failures: 3 });

@@ -5,7 +5,8 @@ import { Webhook } from 'standardwebhooks';
 
 /** How the runtime answers one delivery. */
 export type RuntimeReply =
-  | { status?: number; body?: unknown; delayMs?: number }
+  /** `until`: answers only once it settles, so a test can hold a delivery for as long as it needs. */
+  | { status?: number; body?: unknown; delayMs?: number; until?: Promise<unknown> }
   /** Never answers: the caller's deadline has to end it. */
   | 'hang';
 
@@ -94,6 +95,7 @@ export class FakeRuntime {
     const reply = this.onDelivery(delivery);
     if (reply === 'hang') return;
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    if (reply.until) await reply.until;
     const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
     res.end(body);

@@ -4,6 +4,7 @@ import { Sql } from '../../database/sql';
 import { PushAttempt, PushJob, PushQueue } from './push-queue';
 import { storableText } from '../../common/storable-text';
 import { RuntimeClient } from './runtime-client';
+import { retryDelayMs } from './retry-delay';
 import { readStoredMessage } from '../shared/runtime-message';
 import { UpdateSignal } from '../updates/update-signal';
 
@@ -43,7 +44,7 @@ const SETTLE = `
 
 /**
  * Async deliveries: each attempt posts the §3.4 message, put together again from the row, to the runtime; a failure is retried after
- * the next RETRY_SCHEDULE delay (±20% jitter, so retries of a burst do not arrive together) until the
+ * the next RETRY_SCHEDULE delay (with jitter, see retryDelayMs) until the
  * schedule runs out and the invocation is `failed`. Delivery is at least once: the runtime drops repeats
  * by `webhook-id`.
  */
@@ -96,10 +97,10 @@ export class PushWorker implements OnModuleInit {
     if (outcome.ok) {
       return { ...base, status: 'delivered', attempted: 1, httpStatus: outcome.httpStatus, answer: outcome.messages.at(-1) ?? null, error: null, finishedAt: new Date() };
     }
-    if (row.retry_step >= schedule.length) {
+    const delayMs = retryDelayMs(schedule, row.retry_step);
+    if (delayMs === null) {
       return { ...base, status: 'failed', attempted: 1, httpStatus: outcome.httpStatus, error: outcome.error, finishedAt: new Date() };
     }
-    const delayMs = schedule[row.retry_step] * 1000 * (0.8 + 0.4 * Math.random());
     return { ...base, status: 'queued', attempted: 1, httpStatus: outcome.httpStatus, error: outcome.error, retryStep: row.retry_step + 1, nextAttemptAt: new Date(Date.now() + delayMs) };
   }
 
