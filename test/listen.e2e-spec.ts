@@ -146,7 +146,7 @@ describe('bothooks listen: pull mode forwarded to a local runtime', () => {
     expect(retried.signatureValid).toBe(true);
     await delivered(bot, id);
     const failLine = await listener.line(LINE('/onPayment', 500, id));
-    const retryLine = await listener.line(/^\d\d:\d\d:\d\d  retrying in 1 s$/);
+    const retryLine = await listener.line(/^\d\d:\d\d:\d\d {2}retrying in 1 s$/);
     const okLine = await listener.line(LINE('/onPayment', 200, id));
     expect([failLine, retryLine, okLine].map((line) => listener.lines.indexOf(line))).toEqual([1, 2, 3]);
     expect(await listener.interrupt()).toBe(0);

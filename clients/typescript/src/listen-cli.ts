@@ -56,6 +56,9 @@ function main(): Promise<number> | number {
   const secret = (values.secret as string | undefined) ?? process.env.BOTHOOKS_SIGNING_SECRET;
   const missing = [!api && '--api', !key && '--key', !forwardTo && '--forward-to', !secret && '--secret'].filter(Boolean);
   if (missing.length > 0) return usageError(`missing ${missing.join(', ')}`);
+  for (const [flag, url] of [['--api', api!], ['--forward-to', forwardTo!]]) {
+    if (!/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : '')) return usageError(`${flag} must be an http or https URL`);
+  }
   return run({ api: api!, key: key!, forwardTo: forwardTo!, secret: secret! });
 }
 
