@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startApp, TestApp } from './utils/test-app';
@@ -14,7 +15,8 @@ const committed = JSON.parse(readFileSync(DOCUMENT_FILE, 'utf8'));
  * library is ES modules all the way down, which Jest's CommonJS runtime cannot load.
  */
 async function generateTypes(file: string): Promise<string> {
-  const script = `import openapiTS, { astToString } from 'openapi-typescript'; import { readFileSync } from 'node:fs';
+  const script = `import openapiTS, { astToString } from 'openapi-typescript'; import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 process.stdout.write(astToString(await openapiTS(JSON.parse(readFileSync(process.argv[1], 'utf8')))));`;
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, file], { maxBuffer: 16 * 1024 * 1024 });
   return stdout;
@@ -40,7 +42,14 @@ describe('the OpenAPI document', () => {
   beforeAll(async () => {
     t = await startApp({ PUBLIC_URL: 'https://hooks.test.invalid' });
     served = (await t.http.get('/docs-json').expect(200)).body;
-    types = await generateTypes(DOCUMENT_FILE);
+    // From what the app serves, so that this file alone fails when the served document is wrong.
+    const dir = mkdtempSync(join(tmpdir(), 'bothooks-openapi-'));
+    try {
+      writeFileSync(join(dir, 'openapi.json'), JSON.stringify(served));
+      types = await generateTypes(join(dir, 'openapi.json'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   afterAll(() => t?.close());
 
