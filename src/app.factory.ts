@@ -2,20 +2,20 @@ import 'reflect-metadata';
 import type { NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module';
-import { API_KEY_SCHEME } from './auth/auth.decorator';
 import type { AuthenticatedRequest } from './auth/principal';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { AppError, errorEnvelope } from './common/errors';
 import { BoundedExpressAdapter } from './common/http-server';
+import { buildOpenApiDocument } from './common/openapi/document';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './common/json-depth';
 import { createLogger, NestPinoLogger, requestLogger } from './common/logger';
 import { WEBHOOK_PATH } from './common/webhook-path';
 import { Configuration, readConfiguration } from './config/configuration';
-import { receiveIssuedUrls, receiveOpenApiPaths } from './webhooks/receive/receive.route';
+import { receiveIssuedUrls } from './webhooks/receive/receive.route';
 import { ReceiveService } from './webhooks/receive/receive.service';
 
 const JSON_BODY_LIMIT = '1mb';
@@ -64,16 +64,7 @@ export async function configureApp(app: NestExpressApplication, config: Configur
   app.use(bodyParsers(config, app.get(RequestAuthenticator)));
   app.use(receiveIssuedUrls(app.get(ReceiveService)));
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('bothooks')
-      .setDescription('Webhook gateway for chatbots: signed webhook URLs, chatbot.com-compatible connections, bot response validation.')
-      .setVersion(require('../package.json').version)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'bh_admin_… or bh_bot_… API key' }, API_KEY_SCHEME)
-      .build(),
-  );
-  Object.assign(document.paths, receiveOpenApiPaths);
+  const document = buildOpenApiDocument(app, config.app.publicUrl);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await app.init();
 }

@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse, DECORATORS } from '@nestjs/swagger';
 
 export type Access = 'public' | 'any' | 'admin';
 export const ACCESS_KEY = 'bothooks:access';
@@ -20,7 +20,7 @@ export function Authenticated(options: { adminOnly?: boolean } = {}): MethodDeco
   return applyDecorators(...decorators);
 }
 
-/** No API key: the route is open (issued webhook URLs, health, metrics, docs). */
+/** No API key: the route is open (issued webhook URLs, health, metrics, docs); `security: []` says so in the document. */
 export function Public(): MethodDecorator & ClassDecorator {
-  return applyDecorators(SetMetadata(ACCESS_KEY, 'public' as Access));
+  return applyDecorators(SetMetadata(ACCESS_KEY, 'public' as Access), SetMetadata(DECORATORS.API_SECURITY, []));
 }

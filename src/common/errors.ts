@@ -22,6 +22,8 @@ const ERROR_STATUS = {
 
 export type ErrorType = keyof typeof ERROR_STATUS;
 
+export const ERROR_TYPES = Object.keys(ERROR_STATUS) as ErrorType[];
+
 const TYPE_BY_STATUS = new Map<number, ErrorType>(
   Object.entries(ERROR_STATUS).map(([type, status]) => [status, type as ErrorType]),
 );

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, PipeTransform } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 import { AppError } from './errors';
 
 const OBJECT_ID = /^[0-9a-f]{24}$/;
@@ -37,3 +38,11 @@ export class ParseUuidPipe implements PipeTransform<string, string> {
     return id;
   }
 }
+
+/** The OpenAPI entry of a path parameter read by ParseObjectIdPipe. */
+export const ApiObjectIdParam = (name: string) =>
+  ApiParam({ name, description: '24 lowercase hex characters', schema: { type: 'string', pattern: OBJECT_ID.source, example: '65a1f0c2e4b0a1b2c3d4e5f6' } });
+
+/** The OpenAPI entry of a path parameter read by ParseUuidPipe, which takes any case. */
+export const ApiUuidParam = (name: string) =>
+  ApiParam({ name, description: 'A UUID, in any case', schema: { type: 'string', format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } });

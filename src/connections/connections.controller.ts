@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/auth.decorator';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { successEnvelope } from '../common/errors';
-import { ParseObjectIdPipe } from '../common/ids';
+import { ApiObjectIdParam, ParseObjectIdPipe } from '../common/ids';
+import { ApiSuccessEnvelope } from '../common/openapi/envelopes';
 import { ConnectionBodyPipe } from './connection-body.pipe';
 import { ConnectionsService } from './connections.service';
 import {
@@ -13,7 +14,6 @@ import {
   CreateConnectionDto,
   CreatedConnectionView,
   NewConnectionFields,
-  SuccessView,
   UpdateConnectionDto,
   VerificationView,
 } from './dto/connection.dto';
@@ -26,6 +26,7 @@ export class ConnectionsController {
 
   @Get()
   @Authenticated()
+  @ApiOperation({ operationId: 'listConnections', summary: 'List connections' })
   @ApiOkResponse({ type: [ConnectionListItemView] })
   list(@CurrentPrincipal() principal: Principal): Promise<ConnectionListItemView[]> {
     return this.connections.list(principal);
@@ -33,6 +34,7 @@ export class ConnectionsController {
 
   @Post()
   @Authenticated({ adminOnly: true })
+  @ApiOperation({ operationId: 'createConnection', summary: 'Create a connection' })
   @ApiBody({ type: CreateConnectionDto })
   @ApiCreatedResponse({ type: CreatedConnectionView })
   async create(@Body(new ConnectionBodyPipe(CreateConnectionDto)) body: NewConnectionFields): Promise<CreatedConnectionView> {
@@ -41,6 +43,8 @@ export class ConnectionsController {
 
   @Get(':id')
   @Authenticated()
+  @ApiOperation({ operationId: 'getConnection', summary: 'Get a connection with its secrets' })
+  @ApiObjectIdParam('id')
   @ApiOkResponse({ type: ConnectionView })
   get(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string): Promise<ConnectionView> {
     return this.connections.get(principal, id);
@@ -48,8 +52,10 @@ export class ConnectionsController {
 
   @Put(':id')
   @Authenticated({ adminOnly: true })
+  @ApiOperation({ operationId: 'replaceConnection', summary: 'Replace a connection' })
+  @ApiObjectIdParam('id')
   @ApiBody({ type: UpdateConnectionDto })
-  @ApiOkResponse({ type: SuccessView })
+  @ApiSuccessEnvelope('Replaced')
   async replace(@Param('id', ParseObjectIdPipe) id: string, @Body(new ConnectionBodyPipe(UpdateConnectionDto)) body: ConnectionFields) {
     await this.connections.replace(id, body);
     return successEnvelope();
@@ -57,7 +63,9 @@ export class ConnectionsController {
 
   @Delete(':id')
   @Authenticated({ adminOnly: true })
-  @ApiOkResponse({ type: SuccessView })
+  @ApiOperation({ operationId: 'deleteConnection', summary: 'Delete a connection' })
+  @ApiObjectIdParam('id')
+  @ApiSuccessEnvelope('Deleted')
   async remove(@Param('id', ParseObjectIdPipe) id: string) {
     await this.connections.remove(id);
     return successEnvelope();
@@ -66,6 +74,8 @@ export class ConnectionsController {
   @Post(':id/verify')
   @HttpCode(200)
   @Authenticated({ adminOnly: true })
+  @ApiOperation({ operationId: 'verifyConnection', summary: 'Run the verification handshake again' })
+  @ApiObjectIdParam('id')
   @ApiOkResponse({ type: VerificationView })
   verify(@Param('id', ParseObjectIdPipe) id: string): Promise<VerificationView> {
     return this.connections.verify(id);

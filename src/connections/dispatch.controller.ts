@@ -1,8 +1,8 @@
 import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadGatewayResponse, ApiBody, ApiConflictResponse, ApiGatewayTimeoutResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadGatewayResponse, ApiBody, ApiConflictResponse, ApiGatewayTimeoutResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/auth.decorator';
 import { CurrentPrincipal, Principal } from '../auth/principal';
-import { ParseObjectIdPipe, ParseUuidPipe } from '../common/ids';
+import { ApiObjectIdParam, ApiUuidParam, ParseObjectIdPipe, ParseUuidPipe } from '../common/ids';
 import { DeliveriesService } from './deliveries.service';
 import { DispatchService } from './dispatch.service';
 import { DeliveryPageView, DeliveryView, ListDeliveriesQuery } from './dto/delivery.dto';
@@ -21,6 +21,7 @@ const DispatchAnswers = () =>
 /** Sending chats to a connection's backend and looking back at what was sent; bot keys for their own bot. */
 @ApiTags('connections')
 @Authenticated()
+@ApiObjectIdParam('id')
 @Controller('v2/integrations/webhook/:id')
 export class DispatchController {
   constructor(
@@ -30,6 +31,7 @@ export class DispatchController {
 
   @Post('dispatch')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'dispatchConnection', summary: "Send a chat to the connection's backend" })
   @ApiBody({ type: DispatchBody })
   @DispatchAnswers()
   dispatch(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string, @Body() body: unknown): Promise<DispatchResultView> {
@@ -37,12 +39,15 @@ export class DispatchController {
   }
 
   @Get('deliveries')
+  @ApiOperation({ operationId: 'listDeliveries', summary: "List a connection's deliveries, newest first" })
   @ApiOkResponse({ type: DeliveryPageView })
   list(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string, @Query() query: ListDeliveriesQuery): Promise<DeliveryPageView> {
     return this.deliveries.list(principal, id, query.limit, query.cursor);
   }
 
   @Get('deliveries/:deliveryId')
+  @ApiOperation({ operationId: 'getDelivery', summary: 'Get a delivery with its request and response' })
+  @ApiUuidParam('deliveryId')
   @ApiOkResponse({ type: DeliveryView })
   get(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string, @Param('deliveryId', ParseUuidPipe) deliveryId: string): Promise<DeliveryView> {
     return this.deliveries.get(principal, id, deliveryId);
@@ -50,6 +55,8 @@ export class DispatchController {
 
   @Post('deliveries/:deliveryId/retry')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'retryDelivery', summary: 'Send a delivery again, as a new delivery' })
+  @ApiUuidParam('deliveryId')
   @DispatchAnswers()
   retry(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string, @Param('deliveryId', ParseUuidPipe) deliveryId: string): Promise<DispatchResultView> {
     return this.deliveries.retry(principal, id, deliveryId);

@@ -15,8 +15,8 @@ import {
  * The rules of contract §5 as a JSON Schema, for two readers: the OpenAPI document (so `/docs` shows the
  * accepted shapes) and ajv (a cross-check in the unit spec and the yardstick in the benchmark).
  *
- * It stays inside the keywords OpenAPI 3.0 knows, because @nestjs/swagger emits 3.0: no `$schema`, no `$ref`
- * (it is embedded inline), single-value `enum` instead of `const` for the `type` discriminators, `nullable`
+ * It stays inside the keywords OpenAPI 3.0 knows, because @nestjs/swagger emits 3.0: no `$schema`, one
+ * build inline for ajv and one as `$ref`ed components with discriminators for the document, single-value `enum` instead of `const` for the `type` discriminators, `nullable`
  * instead of a `null` type. Attribute names are the one rule 3.0 cannot say (`propertyNames`), so ajv gets
  * `replyAjvSchema`, which is this schema plus that keyword.
  */
@@ -52,73 +52,91 @@ const delay: SchemaObject = {
 const httpUrl = (range: Range): SchemaObject =>
   string(range, { pattern: HTTP_URL_PATTERN, description: 'An absolute http or https URL.' });
 
-const postback = variant('postback', { title: string(LIMITS.postback.title), value: string(LIMITS.postback.value) }, [
-  'title',
-  'value',
-]);
-const goto = variant(
-  'goto',
-  {
-    title: string(LIMITS.goto.title),
-    value: { type: 'string', pattern: UUID_V4_PATTERN, description: 'The id (a UUID v4) of the node to go to.' },
-  },
-  ['title', 'value'],
-);
-const url = variant('url', { title: string(LIMITS.url.title), value: string(LIMITS.url.value) }, ['title', 'value']);
-const webview = variant(
-  'webview',
-  {
-    title: string(LIMITS.webview.title),
-    value: string(LIMITS.webview.value),
-    height: { type: 'string', enum: [...WEBVIEW_HEIGHTS], default: DEFAULT_WEBVIEW_HEIGHT },
-  },
-  ['title', 'value'],
-);
-const phone = variant(
-  'phone',
-  { title: string(LIMITS.phone.title), value: string(LIMITS.phone.value, { pattern: PHONE_PATTERN }) },
-  ['title', 'value'],
-);
+/** Named schemas are inlined for ajv and become `$ref`ed components, with a discriminator, in the document. */
+interface Linker {
+  named(name: string, schema: SchemaObject): SchemaObject;
+  union(variants: Record<string, SchemaObject>): SchemaObject;
+}
 
-const quickReplyButton: SchemaObject = { oneOf: [postback, goto] };
-const anyButton: SchemaObject = { oneOf: [postback, goto, url, webview, phone] };
-
-const cardElement: SchemaObject = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['title', 'subtitle', 'imageUrl', 'buttons'],
-  properties: {
-    title: string(LIMITS.cards.title),
-    subtitle: string(LIMITS.cards.subtitle),
-    imageUrl: httpUrl(LIMITS.cards.imageUrl),
-    buttons: array(anyButton, LIMITS.cards.buttons),
-  },
-};
-
-const response: SchemaObject = {
-  oneOf: [
-    variant('text', { delay, message: string(LIMITS.text.message) }, ['message']),
-    variant('randomText', { delay, messages: array(string(LIMITS.randomText.message), LIMITS.randomText.messages) }, [
-      'messages',
-    ]),
-    variant('image', { delay, imageUrl: httpUrl(LIMITS.image.imageUrl) }, ['imageUrl']),
+function buildReply({ named, union }: Linker): SchemaObject {
+  const postback = named('PostbackButton', variant('postback', { title: string(LIMITS.postback.title), value: string(LIMITS.postback.value) }, ['title', 'value']));
+  const goto = named(
+    'GotoButton',
     variant(
-      'quickReplies',
+      'goto',
       {
-        delay,
-        title: string(LIMITS.quickReplies.title),
-        buttons: array(quickReplyButton, LIMITS.quickReplies.buttons),
+        title: string(LIMITS.goto.title),
+        value: { type: 'string', pattern: UUID_V4_PATTERN, description: 'The id (a UUID v4) of the node to go to.' },
       },
-      ['title', 'buttons'],
+      ['title', 'value'],
     ),
-    variant('cards', { delay, elements: array(cardElement, LIMITS.cards.elements) }, ['elements']),
+  );
+  const url = named('UrlButton', variant('url', { title: string(LIMITS.url.title), value: string(LIMITS.url.value) }, ['title', 'value']));
+  const webview = named(
+    'WebviewButton',
     variant(
-      'buttons',
-      { delay, title: string(LIMITS.buttons.title), buttons: array(anyButton, LIMITS.buttons.buttons) },
-      ['title', 'buttons'],
+      'webview',
+      {
+        title: string(LIMITS.webview.title),
+        value: string(LIMITS.webview.value),
+        height: { type: 'string', enum: [...WEBVIEW_HEIGHTS], default: DEFAULT_WEBVIEW_HEIGHT },
+      },
+      ['title', 'value'],
     ),
-  ],
-};
+  );
+  const phone = named(
+    'PhoneButton',
+    variant('phone', { title: string(LIMITS.phone.title), value: string(LIMITS.phone.value, { pattern: PHONE_PATTERN }) }, ['title', 'value']),
+  );
+
+  const quickReplyButton = union({ postback, goto });
+  const anyButton = named('Button', union({ postback, goto, url, webview, phone }));
+
+  const cardElement = named('CardElement', {
+    type: 'object',
+    additionalProperties: false,
+    required: ['title', 'subtitle', 'imageUrl', 'buttons'],
+    properties: {
+      title: string(LIMITS.cards.title),
+      subtitle: string(LIMITS.cards.subtitle),
+      imageUrl: httpUrl(LIMITS.cards.imageUrl),
+      buttons: array(anyButton, LIMITS.cards.buttons),
+    },
+  });
+
+  const response = named(
+    'BotResponse',
+    union({
+      text: named('TextResponse', variant('text', { delay, message: string(LIMITS.text.message) }, ['message'])),
+      randomText: named(
+        'RandomTextResponse',
+        variant('randomText', { delay, messages: array(string(LIMITS.randomText.message), LIMITS.randomText.messages) }, ['messages']),
+      ),
+      image: named('ImageResponse', variant('image', { delay, imageUrl: httpUrl(LIMITS.image.imageUrl) }, ['imageUrl'])),
+      quickReplies: named(
+        'QuickRepliesResponse',
+        variant('quickReplies', { delay, title: string(LIMITS.quickReplies.title), buttons: array(quickReplyButton, LIMITS.quickReplies.buttons) }, [
+          'title',
+          'buttons',
+        ]),
+      ),
+      cards: named('CardsResponse', variant('cards', { delay, elements: array(cardElement, LIMITS.cards.elements) }, ['elements'])),
+      buttons: named(
+        'ButtonsResponse',
+        variant('buttons', { delay, title: string(LIMITS.buttons.title), buttons: array(anyButton, LIMITS.buttons.buttons) }, ['title', 'buttons']),
+      ),
+    }),
+  );
+
+  return named('BotReply', {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      responses: { type: 'array', maxItems: LIMITS.responses.max, items: response },
+      attributes: named('BotAttributes', attributes),
+    },
+  });
+}
 
 const attributeValue: SchemaObject = {
   anyOf: [string(LIMITS.attributes.stringValue, { nullable: true }), { type: 'number' }, { type: 'boolean' }],
@@ -132,16 +150,25 @@ const attributes: SchemaObject = {
   additionalProperties: attributeValue,
 };
 
-/** The reply a chatbot backend answers with; embeddable as-is in an OpenAPI 3.0 document. */
-export const replySchema: SchemaObject = {
-  type: 'object',
-  title: 'BotReply',
-  additionalProperties: false,
-  properties: {
-    responses: { type: 'array', maxItems: LIMITS.responses.max, items: response },
-    attributes,
+/** The reply a chatbot backend answers with, every part inline. */
+export const replySchema: SchemaObject = buildReply({
+  named: (name, schema) => ({ title: name, ...schema }),
+  union: (variants) => ({ oneOf: Object.values(variants) }),
+});
+
+/** The same reply as OpenAPI 3.0 components (`BotReply` and its parts), unions discriminated by `type`. */
+export const replyComponents: Record<string, SchemaObject> = {};
+const ref = (schema: SchemaObject): string => (schema as { $ref: string }).$ref;
+buildReply({
+  named(name, schema) {
+    replyComponents[name] = schema;
+    return { $ref: `#/components/schemas/${name}` } as SchemaObject;
   },
-};
+  union: (variants) => ({
+    oneOf: Object.values(variants),
+    discriminator: { propertyName: 'type', mapping: Object.fromEntries(Object.entries(variants).map(([type, schema]) => [type, ref(schema)])) },
+  }),
+});
 
 /** `replySchema` plus the attribute-name rule, in draft-07 as ajv's default build expects. */
 export const replyAjvSchema: Record<string, unknown> = {

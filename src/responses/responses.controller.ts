@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { schemaRef } from '../common/openapi/envelopes';
 import { Authenticated } from '../auth/auth.decorator';
-import { replySchema } from './response.schema';
 import { ResponsesService, ValidReply } from './responses.service';
 
 const EXAMPLE_REPLY = {
@@ -31,8 +31,9 @@ export class ResponsesController {
    */
   @Post('validate')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'validateReply', summary: "Validate and normalize a chatbot backend's reply" })
   @ApiBody({
-    schema: replySchema,
+    schema: schemaRef('BotReply'),
     required: false,
     description: "A chatbot backend's reply, as a dispatch would receive it; no body is the empty reply.",
     examples: { reply: { value: EXAMPLE_REPLY } },
@@ -42,7 +43,7 @@ export class ResponsesController {
     schema: {
       type: 'object',
       required: ['valid', 'normalized'],
-      properties: { valid: { type: 'boolean', enum: [true] }, normalized: replySchema },
+      properties: { valid: { type: 'boolean', enum: [true] }, normalized: schemaRef('BotReply') },
     },
   })
   @ApiUnprocessableEntityResponse({ description: 'The reply breaks the rules; `errors` lists every violation with its path.' })

@@ -79,7 +79,7 @@ export class UpdateConnectionDto implements ConnectionFields {
   @Type(() => BasicAuthDto)
   auth?: BasicAuthDto | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, default: DEFAULT_TIMEOUT_MS })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, default: DEFAULT_TIMEOUT_MS })
   @ValidateIf(present)
   @IsInt()
   @Min(MIN_TIMEOUT_MS)
@@ -88,10 +88,15 @@ export class UpdateConnectionDto implements ConnectionFields {
 }
 
 export class CreateConnectionDto extends UpdateConnectionDto implements NewConnectionFields {
-  @ApiProperty({ description: 'The bot (chatbot.com "story") the connection belongs to', example: '65a1f0c2e4b0a1b2c3d4e5f6' })
+  @ApiProperty({ pattern: '^[0-9a-f]{24}$', description: 'The bot (chatbot.com "story") the connection belongs to', example: '65a1f0c2e4b0a1b2c3d4e5f6' })
   @IsString()
   @Matches(/^[0-9a-f]{24}$/, { message: 'storyId must be 24 lowercase hex characters' })
   storyId: string;
+}
+
+class CreatedStatusView {
+  @ApiProperty({ type: 'integer', enum: [201] }) code: number;
+  @ApiProperty({ enum: ['created'] }) type: string;
 }
 
 class StoryView {
@@ -113,20 +118,15 @@ export class ConnectionView extends ConnectionListItemView {
   @ApiProperty({ type: String, nullable: true }) token: string | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, nullable: true }) headers: Record<string, string> | null;
   @ApiProperty({ type: BasicAuthDto, nullable: true }) auth: { username: string; password: string } | null;
-  @ApiProperty() timeoutMs: number;
+  @ApiProperty({ type: 'integer' }) timeoutMs: number;
   @ApiProperty({ enum: ['not_required', 'passed', 'failed'] }) verification: Verification;
   @ApiProperty({ description: 'Standard Webhooks secret (whsec_…) that signs every dispatch' }) signingSecret: string;
-}
-
-export class SuccessView {
-  @ApiProperty() timestamp: string;
-  @ApiProperty({ example: { code: 200, type: 'success' } }) status: { code: number; type: string };
 }
 
 export class CreatedConnectionView {
   @ApiProperty() id: string;
   @ApiProperty() timestamp: string;
-  @ApiProperty({ example: { code: 201, type: 'created' } }) status: { code: number; type: string };
+  @ApiProperty({ type: CreatedStatusView }) status: CreatedStatusView;
 }
 
 export class VerificationView {

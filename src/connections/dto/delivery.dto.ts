@@ -10,8 +10,8 @@ export class ListDeliveriesQuery extends PageQuery {}
 export class DeliveryListItemView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: DELIVERY_STATUSES }) status: DeliveryStatus;
-  @ApiProperty({ type: Number, nullable: true, description: 'The backend\'s HTTP status; null when none came' }) httpStatus: number | null;
-  @ApiProperty() durationMs: number;
+  @ApiProperty({ type: 'integer', nullable: true, description: "The backend's HTTP status; null when none came" }) httpStatus: number | null;
+  @ApiProperty({ type: 'integer' }) durationMs: number;
   @ApiProperty({ type: String, nullable: true }) error: string | null;
   @ApiProperty() createdAt: string;
 }
@@ -26,6 +26,6 @@ export class DeliveryView extends DeliveryListItemView {
   @ApiProperty({ description: 'The URL called, with the token shown as [redacted]' }) requestUrl: string;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'Headers sent; Authorization and custom header values shown as [redacted]' })
   requestHeaders: Record<string, string>;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The JSON body sent' }) requestBody: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The JSON body sent (§4.3)' }) requestBody: Record<string, unknown>;
   @ApiProperty({ type: String, nullable: true, description: 'Up to 64 KiB of the reply, as text' }) responseBody: string | null;
 }

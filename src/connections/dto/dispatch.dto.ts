@@ -1,4 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { schemaRef } from '../../common/openapi/envelopes';
+import type { BotResponse } from '../../responses/response.types';
 import { MAX_ID, MAX_TEXT } from '../dispatch-request';
 
 export class DispatchNodeBody {
@@ -32,7 +34,7 @@ export class DispatchBody {
 
 export class DispatchResultView {
   @ApiProperty({ format: 'uuid', description: 'Also the webhook-id the backend received' }) deliveryId: string;
-  @ApiProperty() durationMs: number;
-  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'The reply\'s responses, normalized (contract §5)' }) responses: unknown[];
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The reply\'s attributes' }) attributes: Record<string, unknown>;
+  @ApiProperty({ type: 'integer' }) durationMs: number;
+  @ApiProperty({ type: 'array', items: schemaRef('BotResponse'), description: "The reply's responses, normalized (contract §5)" }) responses: BotResponse[];
+  @ApiProperty({ allOf: [schemaRef('BotAttributes')], description: "The reply's attributes" }) attributes: Record<string, string | number | boolean | null>;
 }

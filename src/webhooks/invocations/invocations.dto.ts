@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { PageQuery } from '../../common/page-query';
+import { RuntimeMessage } from '../shared/runtime-message.dto';
 
 export const INVOCATION_STATUSES = ['received', 'queued', 'delivered', 'answered', 'failed'] as const;
 export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
@@ -14,16 +15,16 @@ export class InvocationView {
   @ApiProperty({ type: String, nullable: true }) chatId: string | null;
   @ApiProperty({ enum: ['GET', 'POST'] }) method: string;
   @ApiProperty({ enum: INVOCATION_STATUSES }) status: InvocationStatus;
-  @ApiProperty({ type: Number, nullable: true, description: "The runtime's last HTTP status" }) httpStatus: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: "The runtime's last HTTP status" }) httpStatus: number | null;
   @ApiProperty({ type: String, nullable: true, description: "The runtime's last message" }) answer: string | null;
   @ApiProperty({ type: String, nullable: true }) error: string | null;
-  @ApiProperty() attempts: number;
+  @ApiProperty({ type: 'integer' }) attempts: number;
   @ApiProperty() receivedAt: string;
   @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;
 }
 
 export class InvocationDetail extends InvocationView {
-  @ApiProperty({ description: 'The message as its runtime received it (contract §3.4)' }) message: object;
+  @ApiProperty({ type: RuntimeMessage, description: 'The message as its runtime received it (contract §3.4)' }) message: RuntimeMessage;
 }
 
 export class InvocationPage {
@@ -32,11 +33,11 @@ export class InvocationPage {
 }
 
 export class AcceptedView {
-  @ApiProperty({ example: true }) accepted: boolean;
+  @ApiProperty({ enum: [true] }) accepted: true;
 }
 
 export class InvocationsQuery extends PageQuery {
-  @ApiPropertyOptional({ description: "A bot key sees only its own bot's invocations; another bot's id is 404" })
+  @ApiPropertyOptional({ pattern: '^[0-9a-f]{24}$', description: "A bot key sees only its own bot's invocations; another bot's id is 404" })
   @IsOptional()
   @Matches(/^[0-9a-f]{24}$/, { message: 'botId must be 24 lowercase hex characters' })
   botId?: string;

@@ -9,6 +9,7 @@ import { Sql } from '../../database/sql';
 import { PushQueue } from '../delivery/push-queue';
 import type { InvocationDetail, InvocationPage, InvocationsQuery, InvocationStatus, InvocationView } from './invocations.dto';
 import { readStoredMessage, StoredRow } from '../shared/runtime-message';
+import type { RuntimeMessage } from '../shared/runtime-message.dto';
 import { UpdateSignal } from '../updates/update-signal';
 
 const COLUMNS = 'id, webhook_id, bot_id, command, user_id, chat_id, method, status, http_status, answer, error, attempts, received_at, finished_at';
@@ -70,7 +71,7 @@ export class InvocationsService {
   async get(principal: Principal, id: string): Promise<InvocationDetail> {
     const [row] = await this.sql.query<InvocationRow & StoredRow>(`SELECT ${COLUMNS}, payload, body, sealed FROM invocations WHERE id = $1`, [id], 'invocations_get');
     if (!row || !canSeeBot(principal, row.bot_id)) throw notFound(id);
-    return { ...view(row), message: JSON.parse(readStoredMessage(row, this.secrets)) as object };
+    return { ...view(row), message: JSON.parse(readStoredMessage(row, this.secrets)) as RuntimeMessage };
   }
 
   /**

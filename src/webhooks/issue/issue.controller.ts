@@ -1,9 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../../auth/auth.decorator';
 import { CurrentPrincipal, Principal } from '../../auth/principal';
 import { successEnvelope } from '../../common/errors';
-import { ParseUuidPipe } from '../../common/ids';
+import { ApiUuidParam, ParseUuidPipe } from '../../common/ids';
+import { ApiSuccessEnvelope } from '../../common/openapi/envelopes';
 import { IssuedWebhookView, IssueWebhookBody } from './issue.dto';
 import { IssueService } from './issue.service';
 
@@ -15,6 +16,7 @@ export class WebhooksController {
   constructor(private readonly issuer: IssueService) {}
 
   @Post()
+  @ApiOperation({ operationId: 'issueWebhook', summary: 'Issue a signed webhook URL' })
   @ApiBody({ type: IssueWebhookBody })
   @ApiCreatedResponse({ type: IssuedWebhookView })
   issue(@CurrentPrincipal() principal: Principal, @Body() body: Record<string, unknown>): Promise<IssuedWebhookView> {
@@ -23,7 +25,9 @@ export class WebhooksController {
 
   @Post(':webhookId/revoke')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'The URL answers 410 from now on' })
+  @ApiOperation({ operationId: 'revokeWebhook', summary: 'Revoke an issued URL' })
+  @ApiUuidParam('webhookId')
+  @ApiSuccessEnvelope('Revoked: the URL answers 410 from now on')
   async revoke(@CurrentPrincipal() principal: Principal, @Param('webhookId', ParseUuidPipe) webhookId: string) {
     await this.issuer.revoke(principal, webhookId);
     return successEnvelope();

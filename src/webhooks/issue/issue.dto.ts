@@ -1,13 +1,25 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, SchemaObject } from '@nestjs/swagger';
+import { ANY_JSON } from '../../common/openapi/envelopes';
 import { MAX_COMMAND, MAX_CONTENT_BYTES, MAX_EXPIRES_IN, MAX_ID, MAX_PARAMS, MAX_REDIRECT } from './issue-request';
 
-/** The issue body, for the OpenAPI document; requests are checked by parseIssueRequest, which takes `null` as absent. */
+const userId = { oneOf: [{ type: 'string', nullable: true, maxLength: MAX_ID }, { type: 'number' }] as SchemaObject[] };
+const content = { ...ANY_JSON, description: `Any JSON value up to ${MAX_CONTENT_BYTES} bytes serialized, handed to the command`, example: 'Did you see the cat?' };
+const redirect = { type: String, nullable: true, maxLength: MAX_REDIRECT, description: 'http/https URL a browser is sent to after a successful run; "" counts as absent' };
+const alias = (name: string) => `Alias of ${name}; giving both is 400`;
+
+/**
+ * The issue body, for the OpenAPI document; requests are checked by parseIssueRequest, which takes `null` as
+ * absent.
+ */
 export class IssueWebhookBody {
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Required with an admin key', example: '65a1f0c2e4b0a1b2c3d4e5f6' }) botId?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, pattern: '^[0-9a-f]{24}$', description: 'Required with an admin key', example: '65a1f0c2e4b0a1b2c3d4e5f6' }) botId?: string;
   @ApiProperty({ minLength: 1, maxLength: MAX_COMMAND, example: '/onWebhook' }) command: string;
-  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }], nullable: true, description: `At most ${MAX_ID} characters; alias user_id. Absent: a bot-wide URL` }) userId?: string | number;
-  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }], nullable: true, description: `At most ${MAX_ID} characters; alias chat_id` }) chatId?: string | number;
-  @ApiPropertyOptional({ nullable: true, description: `Any JSON value up to ${MAX_CONTENT_BYTES} bytes, handed to the command; alias options`, example: 'Did you see the cat?' }) content?: unknown;
+  @ApiPropertyOptional({ ...userId, description: `At most ${MAX_ID} characters; absent: a bot-wide URL` }) userId?: string | number;
+  @ApiPropertyOptional({ ...userId, description: alias('userId') }) user_id?: string | number;
+  @ApiPropertyOptional({ ...userId, description: `At most ${MAX_ID} characters` }) chatId?: string | number;
+  @ApiPropertyOptional({ ...userId, description: alias('chatId') }) chat_id?: string | number;
+  @ApiPropertyOptional(content) content?: unknown;
+  @ApiPropertyOptional({ ...content, description: alias('content') }) options?: unknown;
   @ApiPropertyOptional({
     type: 'object',
     nullable: true,
@@ -16,8 +28,9 @@ export class IssueWebhookBody {
     description: `At most ${MAX_PARAMS}; issued as signed query parameters of the URL, numbers and booleans as their text`,
   })
   params?: Record<string, string | number | boolean>;
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_REDIRECT, description: 'http/https URL a browser is sent to after a successful run; "" counts as absent; alias redirect_to' }) redirect?: string;
-  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, maximum: MAX_EXPIRES_IN, description: 'Seconds until the URL answers 410; absent: never' }) expiresIn?: number;
+  @ApiPropertyOptional(redirect) redirect?: string;
+  @ApiPropertyOptional({ ...redirect, description: alias('redirect') }) redirect_to?: string;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: MAX_EXPIRES_IN, description: 'Seconds until the URL answers 410; absent: never' }) expiresIn?: number;
   @ApiPropertyOptional({ type: Boolean, nullable: true, default: false }) singleUse?: boolean;
   @ApiPropertyOptional({ enum: ['sync', 'async'], nullable: true, default: 'sync' }) mode?: 'sync' | 'async';
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Authenticated } from '../../auth/auth.decorator';
 import { botIdFor, CurrentPrincipal, Principal } from '../../auth/principal';
@@ -15,6 +15,7 @@ export class UpdatesController {
 
   @Get()
   @Header('content-type', 'application/json; charset=utf-8')
+  @ApiOperation({ operationId: 'getUpdates', summary: 'Fetch queued calls (pull mode), confirming those before offset' })
   @ApiOkResponse({ type: [UpdateView] })
   poll(@CurrentPrincipal() principal: Principal, @Query() query: UpdatesQuery, @Res({ passthrough: true }) res: Response): Promise<string> {
     // A long poll whose caller has gone away stops waiting.

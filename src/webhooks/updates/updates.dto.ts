@@ -1,14 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { RuntimeMessage } from '../shared/runtime-message.dto';
 
 export class UpdatesQuery {
-  @ApiPropertyOptional({ description: 'Only with an admin key: whose updates' })
+  @ApiPropertyOptional({ pattern: '^[0-9a-f]{24}$', description: 'Only with an admin key: whose updates' })
   @IsOptional()
   @Matches(/^[0-9a-f]{24}$/, { message: 'botId must be 24 lowercase hex characters' })
   botId?: string;
 
-  @ApiPropertyOptional({ description: 'The last updateId received + 1; confirms every update before it' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'The last updateId received + 1; confirms every update before it' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -16,7 +17,7 @@ export class UpdatesQuery {
   @Max(Number.MAX_SAFE_INTEGER)
   offset?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -24,7 +25,7 @@ export class UpdatesQuery {
   @Max(100)
   limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 50, default: 0, description: 'Seconds to wait for an update when there is none' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 50, default: 0, description: 'Seconds to wait for an update when there is none' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -34,6 +35,6 @@ export class UpdatesQuery {
 }
 
 export class UpdateView {
-  @ApiProperty() updateId: number;
-  @ApiProperty({ description: 'The message a runtime would have been sent (contract §3.4)' }) invocation: object;
+  @ApiProperty({ type: 'integer' }) updateId: number;
+  @ApiProperty({ type: RuntimeMessage, description: 'The message a runtime would have been sent (contract §3.4)' }) invocation: RuntimeMessage;
 }
