@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, SchemaObject } from '@nestjs/swagger';
 import { ANY_JSON } from '../../common/openapi/envelopes';
-import { MAX_COMMAND, MAX_CONTENT_BYTES, MAX_EXPIRES_IN, MAX_ID, MAX_PARAMS, MAX_REDIRECT } from './issue-request';
+import { MAX_COMMAND, MAX_CONTENT_BYTES, MAX_CORS_ORIGINS, MAX_EXPIRES_IN, MAX_ID, MAX_PARAMS, MAX_REDIRECT } from './issue-request';
 
 const userId = { oneOf: [{ type: 'string', nullable: true, maxLength: MAX_ID }, { type: 'number' }] as SchemaObject[] };
 const content = { ...ANY_JSON, description: `Any JSON value up to ${MAX_CONTENT_BYTES} bytes serialized, handed to the command`, example: 'Did you see the cat?' };
@@ -33,6 +33,15 @@ export class IssueWebhookBody {
   @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: MAX_EXPIRES_IN, description: 'Seconds until the URL answers 410; absent: never' }) expiresIn?: number;
   @ApiPropertyOptional({ type: Boolean, nullable: true, default: false }) singleUse?: boolean;
   @ApiPropertyOptional({ enum: ['sync', 'async'], nullable: true, default: 'sync' }) mode?: 'sync' | 'async';
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    minItems: 1,
+    maxItems: MAX_CORS_ORIGINS,
+    example: ['https://shop.example'],
+    description: 'Origins (scheme, host, optional port) whose pages may call the URL from browser JavaScript and read the answer, or ["*"] for any',
+  })
+  cors?: string[];
 }
 
 export class IssuedWebhookView {
