@@ -187,15 +187,22 @@ describe('OutboundClient', () => {
 
   it('keeps the deadline while waiting for a free connection, and never sends the late request', async () => {
     const paths: string[] = [];
+    const held: Array<() => void> = [];
+    let allHeld!: () => void;
+    const poolFull = new Promise<void>((resolve) => (allHeld = resolve));
+    // The server holds every /pool request until the test lets go, so the pool stays full for as long as
+    // the test needs, whatever the machine's speed.
     const server = await httpServer((req, res) => {
       paths.push(req.url ?? '');
-      if (req.url === '/after') res.end('ok');
+      if (req.url !== '/pool') return void res.end('ok');
+      held.push(() => res.end('ok'));
+      if (held.length === 128) allHeld();
     });
     const settled: string[] = [];
     const pool = Array.from({ length: 128 }, () =>
-      failure(client.request(get(`${server.url}/pool`, { timeoutMs: 400 }))).then((error) => {
+      client.request(get(`${server.url}/pool`, { timeoutMs: 30_000 })).then((response) => {
         settled.push('pool');
-        return error;
+        return response;
       }),
     );
 
@@ -204,9 +211,11 @@ describe('OutboundClient', () => {
 
     expect(queued).toMatchObject({ kind: 'timeout', message: 'timeout of 100ms exceeded' });
     expect(settled).toEqual(['queued']);
-    expect((await Promise.all(pool)).every((error) => error.kind === 'timeout')).toBe(true);
+    await poolFull;
+    for (const release of held) release();
+    expect((await Promise.all(pool)).every((response) => response.status === 200)).toBe(true);
     // The pool sends waiting requests in order, so had the timed-out one still been waiting, it would
-    // reach the server before this one.
+    // have reached the server as soon as a connection was free, before this one.
     await client.request(get(`${server.url}/after`));
     expect(paths.filter((path) => path !== '/pool')).toEqual(['/after']);
     expect(paths.length).toBe(129);
