@@ -6,11 +6,11 @@
  */
 export const CACHE_BOUNDS = {
   /** Principals by key hash: one per bot calling the API lately, plus admin keys. */
-  apiKeys: 20_000,
+  apiKeys: 10_000,
   /** Key hashes just found unknown: a flood of forged keys evicts only its own kind. */
   unknownApiKeys: 10_000,
   /** Decrypted URL keys by bot: every bot whose URLs were issued or called lately. */
-  urlKeys: 20_000,
+  urlKeys: 10_000,
   /** Prepared connections by id, read on every dispatch. */
   connections: 10_000,
   /** Failing connections' circuit state; healthy connections keep none, so this bounds the failing ones. */
