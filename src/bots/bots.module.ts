@@ -12,6 +12,6 @@ import { UrlKeysService } from './url-keys.service';
   imports: [TypeOrmModule.forFeature([Bot, UrlKey]), ChangeNoticesModule],
   controllers: [BotsController],
   providers: [BotsService, UrlKeysService, Purger],
-  exports: [BotsService, UrlKeysService, TypeOrmModule],
+  exports: [BotsService, UrlKeysService, Purger, TypeOrmModule],
 })
 export class BotsModule {}
