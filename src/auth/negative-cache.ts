@@ -1,28 +1,23 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * Remembers, for a short while, keys that were looked up and not found, so a flood of the same unknown
- * key costs one query. Bounded: past `max` entries the oldest is forgotten first.
+ * key costs one query. Bounded: past `max` entries the least recently seen goes first.
  */
 export class NegativeCache {
-  private readonly entries = new Map<string, number>();
+  private readonly entries: LRUCache<string, true>;
 
-  constructor(
-    private readonly ttlMs: number,
-    private readonly max: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(ttlMs: number, max: number, now: () => number = Date.now) {
+    // ttlResolution 0: read the clock on every check, so an injected clock is obeyed to the millisecond.
+    this.entries = new LRUCache({ max, ttl: ttlMs, ttlResolution: 0, perf: { now } });
+  }
 
   has(key: string): boolean {
-    const expires = this.entries.get(key);
-    if (expires === undefined) return false;
-    if (expires > this.now()) return true;
-    this.entries.delete(key);
-    return false;
+    return this.entries.has(key);
   }
 
   add(key: string): void {
-    this.entries.delete(key);
-    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, this.now() + this.ttlMs);
+    this.entries.set(key, true);
   }
 
   delete(key: string): void {
@@ -30,6 +25,7 @@ export class NegativeCache {
   }
 
   get size(): number {
+    this.entries.purgeStale();
     return this.entries.size;
   }
 }

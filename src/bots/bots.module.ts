@@ -5,12 +5,13 @@ import { Bot } from './bot.entity';
 import { UrlKey } from './url-key.entity';
 import { BotsController } from './bots.controller';
 import { BotsService } from './bots.service';
+import { Purger } from './purger';
 import { UrlKeysService } from './url-keys.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Bot, UrlKey]), ChangeNoticesModule],
   controllers: [BotsController],
-  providers: [BotsService, UrlKeysService],
-  exports: [BotsService, UrlKeysService, TypeOrmModule],
+  providers: [BotsService, UrlKeysService, Purger],
+  exports: [BotsService, UrlKeysService, Purger, TypeOrmModule],
 })
 export class BotsModule {}

@@ -13,6 +13,7 @@ import { generateSigningSecret } from '../common/signing';
 import { assertPublicUrl } from '../common/outbound/ssrf-guard';
 import { Bot } from './bot.entity';
 import { UrlKey } from './url-key.entity';
+import { Purger } from './purger';
 import { UrlKeysService } from './url-keys.service';
 import type { BotDetailView, BotView, CreateBotDto, CreatedApiKeyView, CreatedBotView, UpdateBotDto } from './dto/bot.dto';
 
@@ -25,6 +26,7 @@ export class BotsService {
     private readonly urlKeys: UrlKeysService,
     private readonly secrets: SecretBox,
     private readonly notices: ChangeNotices,
+    private readonly purger: Purger,
     @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
   ) {}
 
@@ -60,10 +62,12 @@ export class BotsService {
     return this.detail(saved, this.secrets.open(saved.signingSecretSealed));
   }
 
-  /** Its keys, URL keys and connections go with it (ON DELETE CASCADE); caches elsewhere hear of it before the answer. */
+  /**
+   * Its keys, URL keys and connections go with it at once (ON DELETE CASCADE), and caches elsewhere hear
+   * of it before the answer; its invocations and deliveries are purged in the background.
+   */
   async remove(id: string): Promise<void> {
-    const result = await this.bots.delete({ id });
-    if (!result.affected) throw notFound(id);
+    if (!(await this.purger.deleteBot(id))) throw notFound(id);
     this.apiKeys.forgetBot(id);
     this.urlKeys.forget(id);
     this.notices.publish('bot_deleted', { botId: id });

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { CACHE_BOUNDS } from '../common/cache-bounds';
 import { SecretBox } from '../common/secret-box';
 import { Sql } from '../database/sql';
 
 const TTL_MS = 5000;
 /** A version this instance has not seen reloads the bot's keys at most this often, so forged versions cost no query per call. */
 const UNKNOWN_VERSION_RELOAD_MS = 1000;
-const MAX_ENTRIES = 10_000;
 
 export interface UrlKeyVersion {
   version: number;
@@ -22,7 +23,6 @@ export interface BotUrlKeys {
 
 interface Entry {
   keys: BotUrlKeys | null;
-  expires: number;
   /** When a version missing from `keys` last made this instance reload them; null if it never has. */
   reloadedForVersionAt: number | null;
 }
@@ -37,9 +37,9 @@ interface Entry {
  */
 @Injectable()
 export class UrlKeysService {
-  private readonly entries = new Map<string, Entry>();
   /** The clock the cache ages by; replaceable so that a test can move time. */
   now: () => number = Date.now;
+  private readonly entries = new LRUCache<string, Entry>({ max: CACHE_BOUNDS.urlKeys, ttl: TTL_MS, ttlResolution: 0, perf: { now: () => this.now() } });
 
   constructor(
     private readonly sql: Sql,
@@ -50,20 +50,19 @@ export class UrlKeysService {
   async forBot(botId: string, version?: number): Promise<BotUrlKeys | null> {
     const now = this.now();
     const cached = this.entries.get(botId);
-    if (cached && cached.expires > now) {
+    if (cached) {
       const known = version === undefined || (cached.keys?.versions.has(version) ?? false);
       const reloadedLately = cached.reloadedForVersionAt !== null && now - cached.reloadedForVersionAt < UNKNOWN_VERSION_RELOAD_MS;
       if (known || reloadedLately) return cached.keys;
     }
-    const forVersion = cached !== undefined && cached.expires > now;
+    const forVersion = cached !== undefined;
     const rows = await this.sql.query<{ version: number; secret: string; retires_at: Date | null }>(
       `SELECT version, secret, retires_at FROM url_keys WHERE bot_id = $1 ORDER BY version`,
       [botId],
       'url_keys_for_bot',
     );
     const keys = rows.length === 0 ? null : this.open(rows);
-    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(botId, { keys, expires: now + TTL_MS, reloadedForVersionAt: forVersion ? now : (cached?.reloadedForVersionAt ?? null) });
+    this.entries.set(botId, { keys, reloadedForVersionAt: forVersion ? now : null });
     return keys;
   }
 

@@ -10,7 +10,8 @@ export interface Configuration {
   /** Express's `trust proxy`: how many hops, or which proxy addresses, X-Forwarded-For is believed for. */
   app: { port: number; publicUrl: string; logLevel: LogLevel; trustProxy: TrustProxy };
   http: { headersTimeoutMs: number; requestTimeoutMs: number; maxConnections: number };
-  database: { url: string | undefined; dataDir: string };
+  /** A deleted bot's or connection's rows are purged in steps of purgeBatchSize rows, purgePauseMs apart. */
+  database: { url: string | undefined; dataDir: string; purgeBatchSize: number; purgePauseMs: number };
   security: { encryptionKey: Buffer | undefined; adminApiKey: string | undefined; outboundAllowPrivate: boolean; authFailuresPerMinute: number };
   webhooks: {
     runtimeTimeoutMs: number;
@@ -52,7 +53,12 @@ export function readConfiguration(env: Record<string, string | undefined>): Conf
       requestTimeoutMs: r.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
       maxConnections: r.int('HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     },
-    database: { url: databaseUrl, dataDir: r.string('DATA_DIR', './data') },
+    database: {
+      url: databaseUrl,
+      dataDir: r.string('DATA_DIR', './data'),
+      purgeBatchSize: r.int('PURGE_BATCH_SIZE', 5000, 1, 1_000_000),
+      purgePauseMs: r.int('PURGE_PAUSE_MS', 50, 0, 3_600_000),
+    },
     security: { encryptionKey, adminApiKey, outboundAllowPrivate: r.bool('OUTBOUND_ALLOW_PRIVATE', false), authFailuresPerMinute: r.int('AUTH_FAILURES_PER_MINUTE', 60, 1, 1_000_000) },
     webhooks: {
       runtimeTimeoutMs: r.int('RUNTIME_TIMEOUT_MS', 10_000, 100, 120_000),

@@ -61,3 +61,25 @@ describe('CircuitBreakers', () => {
     expect(breakers.admit('a')).toEqual({ allowed: true });
   });
 });
+
+describe('CircuitBreakers, bounded', () => {
+  let now = 1_000_000;
+  const breakers = new CircuitBreakers({ failures: 2, cooldownMs: 1000, now: () => now, max: 3 });
+  const open = (id: string) => {
+    breakers.failed(id);
+    breakers.failed(id);
+  };
+
+  it('keeps the open circuit of a hot connection while cold ones are evicted', () => {
+    open('hot');
+    for (let i = 0; i < 10; i++) {
+      open(`cold-${i}`);
+      expect(breakers.admit('hot')).toMatchObject({ allowed: false });
+    }
+    expect(breakers.size).toBe(3);
+    expect(breakers.admit('cold-0')).toEqual({ allowed: true });
+    expect(breakers.admit('cold-9')).toMatchObject({ allowed: false });
+    now += 1000;
+    expect(breakers.admit('hot')).toEqual({ allowed: true });
+  });
+});

@@ -1,9 +1,14 @@
+import { LRUCache } from 'lru-cache';
+import { CACHE_BOUNDS } from '../common/cache-bounds';
+
 export interface CircuitOptions {
   /** Consecutive failures that open the circuit. */
   failures: number;
   /** How long an open circuit refuses calls before letting one trial through. */
   cooldownMs: number;
   now?: () => number;
+  /** How many failing connections are remembered; the least recently used goes first. */
+  max?: number;
 }
 
 interface Circuit {
@@ -24,11 +29,17 @@ export type Admission = { allowed: true } | { allowed: false; retryAfterMs: numb
  * evidence (at most `failures` calls per instance reach a dead backend per cooldown).
  */
 export class CircuitBreakers {
-  private readonly circuits = new Map<string, Circuit>();
+  // Every admit of a connection marks it used, so the circuits evicted first are those nobody calls.
+  private readonly circuits: LRUCache<string, Circuit>;
   private readonly now: () => number;
 
   constructor(private readonly options: CircuitOptions) {
     this.now = options.now ?? Date.now;
+    this.circuits = new LRUCache({ max: options.max ?? CACHE_BOUNDS.circuits });
+  }
+
+  get size(): number {
+    return this.circuits.size;
   }
 
   /** Whether a call may go out now. When it may and the circuit is half-open, the caller is the trial. */

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { CACHE_BOUNDS } from '../common/cache-bounds';
 import { ChangeNotices } from '../common/change-notices';
 import { SecretBox } from '../common/secret-box';
 import { Sql } from '../database/sql';
 import { ConnectionRow, PreparedConnection, prepareConnection } from './prepared-connection';
 
 const TTL_MS = 5000;
-const MAX_ENTRIES = 10_000;
 
 /**
  * Connections as the dispatch path uses them, kept in memory so that a dispatch reads nothing from the
@@ -15,7 +16,7 @@ const MAX_ENTRIES = 10_000;
  */
 @Injectable()
 export class ConnectionCache {
-  private readonly entries = new Map<string, { connection: PreparedConnection; expires: number }>();
+  private readonly entries = new LRUCache<string, PreparedConnection>({ max: CACHE_BOUNDS.connections, ttl: TTL_MS });
   /** Bumped by every bot deletion, so that a row read before one is not cached after it. */
   private deletions = 0;
 
@@ -28,9 +29,8 @@ export class ConnectionCache {
   }
 
   async get(id: string): Promise<PreparedConnection | null> {
-    const now = Date.now();
     const cached = this.entries.get(id);
-    if (cached && cached.expires > now) return cached.connection;
+    if (cached) return cached;
     let row: ConnectionRow | undefined;
     let deletions: number;
     // A bot deleted while the row was on its way may have been its bot; reading again sees the deletion.
@@ -46,8 +46,7 @@ export class ConnectionCache {
       return null;
     }
     const connection = prepareConnection(row, this.secrets);
-    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(id, { connection, expires: now + TTL_MS });
+    this.entries.set(id, connection);
     return connection;
   }
 
@@ -57,6 +56,6 @@ export class ConnectionCache {
 
   private forgetBot(botId: string): void {
     this.deletions++;
-    for (const [id, entry] of this.entries) if (entry.connection.botId === botId) this.entries.delete(id);
+    for (const [id, connection] of [...this.entries.entries()]) if (connection.botId === botId) this.entries.delete(id);
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Bot } from '../bots/bot.entity';
+import { BotsModule } from '../bots/bots.module';
 import { ChangeNoticesModule } from '../common/change-notices';
 import { ClockModule } from '../common/clock';
 import { ResponsesModule } from '../responses/responses.module';
@@ -14,7 +15,7 @@ import { DispatchService } from './dispatch.service';
 import { VerificationService } from './verification.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Connection, Bot]), ResponsesModule, ChangeNoticesModule, ClockModule],
+  imports: [TypeOrmModule.forFeature([Connection, Bot]), BotsModule, ResponsesModule, ChangeNoticesModule, ClockModule],
   controllers: [ConnectionsController, DispatchController],
   providers: [ConnectionsService, VerificationService, DispatchService, DeliveriesService, ConnectionCache],
 })

@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { canSeeBot } from '../auth/principal';
 import { Bot } from '../bots/bot.entity';
+import { Purger } from '../bots/purger';
 import { AppError } from '../common/errors';
 import { newObjectId } from '../common/ids';
 import { assertPublicUrl } from '../common/outbound/ssrf-guard';
@@ -27,6 +28,7 @@ export class ConnectionsService {
     private readonly verifier: VerificationService,
     private readonly dispatcher: DispatchService,
     private readonly sql: Sql,
+    private readonly purger: Purger,
     @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
   ) {}
 
@@ -100,10 +102,12 @@ export class ConnectionsService {
     if (!result.affected) throw notFound(id);
   }
 
+  /** Its deliveries, unreachable once it is gone, are purged in the background. */
   async remove(id: string): Promise<void> {
     const result = await this.connections.delete({ id });
     this.dispatcher.forget(id);
     if (!result.affected) throw notFound(id);
+    this.purger.drain();
   }
 
   /** Runs the handshake now and keeps its outcome. Without a token there is nothing to verify. */

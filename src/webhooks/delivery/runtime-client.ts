@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import type { ConfigType } from '../../config/section';
 import { webhooksConfig } from '../../config/webhooks.config';
+import { CACHE_BOUNDS } from '../../common/cache-bounds';
 import { OutboundClient, OutboundError } from '../../common/outbound/outbound-client';
 import { SecretBox } from '../../common/secret-box';
 import { StandardWebhookSigner } from '../../common/signing';
@@ -8,7 +10,6 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { readRuntimeReply, RuntimeFailureReason, RuntimeOutcome } from './runtime-reply';
 
 const MAX_REPLY_BYTES = 1024 * 1024;
-const MAX_SIGNERS = 10_000;
 
 /** Where one bot's commands go, and the sealed secret they are signed with. */
 export interface RuntimeTarget {
@@ -25,7 +26,7 @@ export interface RuntimeTarget {
 export class RuntimeClient {
   // Opening the secret and decoding the key cost more than signing; a bot's signer is made once. Keyed by
   // the sealed text too, so a changed secret is never signed with the old one.
-  private readonly signers = new Map<string, { sealed: string; signer: StandardWebhookSigner }>();
+  private readonly signers = new LRUCache<string, { sealed: string; signer: StandardWebhookSigner }>({ max: CACHE_BOUNDS.runtimeSigners });
 
   constructor(
     private readonly outbound: OutboundClient,
@@ -60,7 +61,6 @@ export class RuntimeClient {
     const cached = this.signers.get(target.botId);
     if (cached && cached.sealed === target.signingSecretSealed) return cached.signer;
     const signer = new StandardWebhookSigner(this.secrets.open(target.signingSecretSealed));
-    if (this.signers.size >= MAX_SIGNERS) this.signers.clear();
     this.signers.set(target.botId, { sealed: target.signingSecretSealed, signer });
     return signer;
   }

@@ -45,7 +45,8 @@ export class InvocationsService {
   async list(principal: Principal, query: InvocationsQuery): Promise<InvocationPage> {
     const botId = principal.kind === 'bot' ? botIdFor(principal, query.botId) : query.botId;
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const where: string[] = [];
+    // A deleted bot's invocations are gone to every reader at once, though the purge takes its time.
+    const where: string[] = ['EXISTS (SELECT 1 FROM bots b WHERE b.id = invocations.bot_id)'];
     const values: unknown[] = [];
     const add = (condition: string, value: unknown) => {
       values.push(value);
@@ -57,7 +58,7 @@ export class InvocationsService {
     if (query.cursor !== undefined) add('id < ?::uuid', decodeCursor(query.cursor, [isUuid])[0]);
     values.push(limit + 1);
     const rows = await this.sql.query<InvocationRow>(
-      `SELECT ${COLUMNS} FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${values.length}`,
+      `SELECT ${COLUMNS} FROM invocations WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${values.length}`,
       values,
     );
     const page = rows.slice(0, limit);
@@ -69,7 +70,11 @@ export class InvocationsService {
    * invocation is the bot itself or an admin, and the message is what its runtime was sent anyway.
    */
   async get(principal: Principal, id: string): Promise<InvocationDetail> {
-    const [row] = await this.sql.query<InvocationRow & StoredRow>(`SELECT ${COLUMNS}, payload, body, sealed FROM invocations WHERE id = $1`, [id], 'invocations_get');
+    const [row] = await this.sql.query<InvocationRow & StoredRow>(
+      `SELECT ${COLUMNS}, payload, body, sealed FROM invocations WHERE id = $1 AND EXISTS (SELECT 1 FROM bots b WHERE b.id = invocations.bot_id)`,
+      [id],
+      'invocations_get',
+    );
     if (!row || !canSeeBot(principal, row.bot_id)) throw notFound(id);
     return { ...view(row), message: JSON.parse(readStoredMessage(row, this.secrets)) as RuntimeMessage };
   }

@@ -1,0 +1,99 @@
+import type { Pool } from 'pg';
+import { purged } from './utils/purges';
+import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
+
+const INVOCATIONS = 3000;
+const DELIVERIES = 1000;
+
+/** A bot with thousands of invocations, a connection with many deliveries, an issued URL. */
+async function bigBot(t: TestApp): Promise<{ bot: TestBot; connectionId: string; url: string; invocationId: string }> {
+  const bot = await t.createBot();
+  const issued = await t.http.post('/v1/webhooks').set(...bearer(bot.apiKey)).send({ command: '/x' });
+  expect(issued.status).toBe(201);
+  const connection = await t.http.post('/v2/integrations/webhook').set(...bearer(t.adminKey)).send({ storyId: bot.id, name: 'Orders', url: 'http://127.0.0.1:9/' });
+  expect(connection.status).toBe(201);
+  const connectionId: string = connection.body.id;
+  const [{ id: invocationId }] = (
+    await t.db.query(
+      `INSERT INTO invocations (id, webhook_id, bot_id, command, method, route, status, payload, received_at)
+       SELECT gen_random_uuid(), gen_random_uuid(), $1, '/x', 'GET', 'pull', 'queued', '{}', now() FROM generate_series(1, $2)
+       RETURNING id`,
+      [bot.id, INVOCATIONS],
+    )
+  ).rows;
+  await t.db.query(
+    `INSERT INTO connection_deliveries (id, connection_id, bot_id, status, duration_ms, request_url, request_headers, request_body)
+     SELECT gen_random_uuid(), $1, $2, 'succeeded', 1, 'http://127.0.0.1:9/', '{}', '{}' FROM generate_series(1, $3)`,
+    [connectionId, bot.id, DELIVERIES],
+  );
+  return { bot, connectionId, url: issued.body.url, invocationId };
+}
+
+const left = async (db: Pool, botId: string, connectionId: string) => {
+  const { rows } = await db.query<{ invocations: number; deliveries: number }>(
+    `SELECT (SELECT count(*)::int FROM invocations WHERE bot_id = $1) AS invocations,
+            (SELECT count(*)::int FROM connection_deliveries WHERE connection_id = $2) AS deliveries`,
+    [botId, connectionId],
+  );
+  return rows[0];
+};
+
+describe('Deleting a bot', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ PURGE_BATCH_SIZE: '500' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers before its rows are purged, hides everything of it at once, and purges it in the background', async () => {
+    const { bot, connectionId, url, invocationId } = await bigBot(t);
+    // A row the purge must delete stays locked until we let go: the deletion cannot be waiting for the purge.
+    const holder = await t.db.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM invocations WHERE bot_id = $1 FOR UPDATE`, [bot.id]);
+      expect((await t.http.delete(`/v1/bots/${bot.id}`).set(...bearer(t.adminKey))).status).toBe(200);
+      expect(await left(t.db, bot.id, connectionId)).toEqual({ invocations: INVOCATIONS, deliveries: expect.any(Number) });
+
+      expect((await t.http.get(`/v1/bots/${bot.id}`).set(...bearer(t.adminKey))).status).toBe(404);
+      expect((await t.http.get('/v1/invocations').set(...bearer(bot.apiKey))).status).toBe(401);
+      const call = await t.http.get(url.slice(url.indexOf('/w/')));
+      expect(call.status).toBe(404);
+      expect(call.body.status.reason).toBe('bot_deleted');
+      expect((await t.http.get(`/v2/integrations/webhook/${connectionId}`).set(...bearer(t.adminKey))).status).toBe(404);
+      expect((await t.http.get(`/v1/invocations/${invocationId}`).set(...bearer(t.adminKey))).status).toBe(404);
+      const listed = await t.http.get('/v1/invocations').query({ botId: bot.id }).set(...bearer(t.adminKey));
+      expect(listed.status).toBe(200);
+      expect(listed.body.items).toEqual([]);
+      await holder.query('COMMIT');
+    } finally {
+      holder.release();
+    }
+
+    await purged(t.db, 'bot', bot.id);
+    await purged(t.db, 'connection', connectionId);
+    expect(await left(t.db, bot.id, connectionId)).toEqual({ invocations: 0, deliveries: 0 });
+  });
+
+  it('resumes a purge cut short by a restart', async () => {
+    const slow = await startApp({ PURGE_BATCH_SIZE: '500', PURGE_PAUSE_MS: '3600000' });
+    const { bot, connectionId } = await bigBot(slow);
+    expect((await slow.http.delete(`/v1/bots/${bot.id}`).set(...bearer(slow.adminKey))).status).toBe(200);
+    // The first step runs at once, then the purge pauses for an hour: close the app in the middle of it.
+    while ((await left(slow.db, bot.id, connectionId)).invocations === INVOCATIONS) await new Promise((resolve) => setTimeout(resolve, 25));
+    await slow.close();
+    expect((await left(t.db, bot.id, connectionId)).invocations).toBe(INVOCATIONS - 500);
+    expect((await t.db.query(`SELECT finished_at FROM purges WHERE kind = 'bot' AND target_id = $1`, [bot.id])).rows).toEqual([{ finished_at: null }]);
+
+    const next = await startApp();
+    try {
+      await purged(next.db, 'bot', bot.id);
+      await purged(next.db, 'connection', connectionId);
+      expect(await left(next.db, bot.id, connectionId)).toEqual({ invocations: 0, deliveries: 0 });
+    } finally {
+      await next.close();
+    }
+  });
+});
