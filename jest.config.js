@@ -23,6 +23,8 @@ module.exports = {
       rootDir: '.',
       testEnvironment: 'node',
       testRegex: 'test/.*\\.e2e-spec\\.ts$',
+      // The workspace's sources, not a build of it, so the tests see the client as it is in the tree.
+      moduleNameMapper: { '^@bothooks/client$': '<rootDir>/clients/typescript/src' },
       transform,
       transformIgnorePatterns,
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
