@@ -330,6 +330,6 @@ describe('webhooks: calling an issued URL (sync)', () => {
   it('documents its routes in the OpenAPI document', async () => {
     const { paths } = (await t.http.get('/docs-json')).body;
     expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/v1/webhooks', '/v1/webhooks/{webhookId}/revoke', '/w/{token}', '/v1/invocations', '/v1/invocations/{id}', '/v1/invocations/{id}/redeliver', '/v1/updates']));
-    expect(Object.keys(paths['/w/{token}']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(paths['/w/{token}']).sort()).toEqual(['get', 'options', 'post']);
   });
 });

@@ -21,7 +21,7 @@ describe('readConfiguration', () => {
     expect(rest).toEqual({
       app: { port: 3000, publicUrl: 'http://localhost:3000', logLevel: 'info', trustProxy: false },
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 10_000 },
-      database: { url: undefined, dataDir: './data' },
+      database: { url: undefined, dataDir: './data', purgeBatchSize: 5000, purgePauseMs: 50 },
       security: { encryptionKey: undefined, adminApiKey: undefined, outboundAllowPrivate: false, authFailuresPerMinute: 60 },
       connections: { circuitFailures: 5, circuitCooldownMs: 30_000 },
     });
@@ -60,10 +60,12 @@ describe('readConfiguration', () => {
       REDIS_URL: 'redis://cache:6379',
       CIRCUIT_FAILURES: '2',
       CIRCUIT_COOLDOWN_MS: '500',
+      PURGE_BATCH_SIZE: '10',
+      PURGE_PAUSE_MS: '0',
     });
     expect(config.app).toEqual({ port: 8080, publicUrl: 'https://hooks.example.com', logLevel: 'warn', trustProxy: 2 });
     expect(config.http).toEqual({ headersTimeoutMs: 5000, requestTimeoutMs: 5000, maxConnections: 9 });
-    expect(config.database).toEqual({ url: 'postgres://db/bothooks', dataDir: '/var/lib/bothooks' });
+    expect(config.database).toEqual({ url: 'postgres://db/bothooks', dataDir: '/var/lib/bothooks', purgeBatchSize: 10, purgePauseMs: 0 });
     expect(config.security).toEqual({ encryptionKey: Buffer.from(KEY, 'base64'), adminApiKey: ADMIN, outboundAllowPrivate: true, authFailuresPerMinute: 3 });
     expect(config.webhooks).toMatchObject({ runtimeTimeoutMs: 2000, maxBodyBytes: 100, rateLimitPerIp: 4, rateLimitPerWebhook: 6, ipAllowlistEntries: ['10.0.0.0/8'], retryScheduleSeconds: [1, 2], redisUrl: 'redis://cache:6379' });
     expect(config.webhooks.ipAllowlist.check('10.1.2.3', 'ipv4')).toBe(true);
