@@ -34,7 +34,7 @@ export interface AppOptions {
 }
 
 /**
- * Reads the configuration once, from the environment given (main() passes process.env), and builds the
+ * Reads the configuration once, from the environment given (main() passes the process environment), and builds the
  * app on it exactly as production runs it.
  */
 export async function createApp(env: Record<string, string | undefined>, options: AppOptions = {}): Promise<CreatedApp> {
