@@ -98,4 +98,80 @@ describe('Batcher', () => {
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(runs).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
   });
+  it('drains a batcher that never wrote anything within the same turn', async () => {
+    const batcher = new Batcher<number, void>(async (items) => items.map(() => undefined), { concurrency: 1, maxBatch: 2 });
+
+    const first = await Promise.race([batcher.drain().then(() => 'drained'), nextTurn().then(() => 'still waiting')]);
+
+    expect(first).toBe('drained');
+  });
+
+  it('keeps at most `concurrency` statements in flight, however many turns the calls arrive in', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const releases: Array<() => void> = [];
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        inFlight -= 1;
+        return items;
+      },
+      { concurrency: 2, maxBatch: 1 },
+    );
+    const calls: Promise<number>[] = [];
+    for (let n = 1; n <= 6; n++) {
+      calls.push(batcher.submit(n));
+      await nextTurn();
+    }
+    expect(inFlight).toBe(2);
+    while (releases.length > 0) {
+      releases.shift()!();
+      await nextTurn();
+    }
+    expect(await Promise.all(calls)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(most).toBe(2);
+  });
+
+  it('fails a one-item batch without running it again, even when told to retry items alone', async () => {
+    let runs = 0;
+    const batcher = new Batcher<number, number>(
+      async () => {
+        runs += 1;
+        throw new Error('bad row');
+      },
+      { concurrency: 1, maxBatch: 10, retryAlone: () => true },
+    );
+
+    await expect(batcher.submit(1)).rejects.toThrow('bad row');
+    expect(runs).toBe(1);
+  });
+
+  it('fails every call of a failed batch with its error when no retry rule is given', async () => {
+    const batcher = new Batcher<number, number>(async () => {
+      throw new Error('down');
+    }, { concurrency: 1, maxBatch: 10 });
+
+    const settled = await Promise.allSettled([batcher.submit(1), batcher.submit(2)]);
+
+    expect(settled).toEqual([
+      { status: 'rejected', reason: new Error('down') },
+      { status: 'rejected', reason: new Error('down') },
+    ]);
+  });
+
+  it('runs a batch that succeeded once, even with a retry rule', async () => {
+    let runs = 0;
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        runs += 1;
+        return items.map((n) => n * 2);
+      },
+      { concurrency: 1, maxBatch: 10, retryAlone: () => true },
+    );
+
+    expect(await Promise.all([batcher.submit(1), batcher.submit(2)])).toEqual([2, 4]);
+    expect(runs).toBe(1);
+  });
 });
