@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { secretKey, signatureHeaders } from './signature';
 
 export interface ListenOptions {
   /** Base URL of the bothooks API, e.g. `http://localhost:3000`. */
@@ -106,7 +106,7 @@ async function forward(update: Update, options: ListenOptions, key: Buffer): Pro
   try {
     const response = await fetch(options.forwardTo, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...sign(key, update.invocationId, update.body) },
+      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...signatureHeaders(key, update.invocationId, update.body) },
       body: update.body,
       // A redirect is not an answer: push delivery does not follow one either.
       redirect: 'manual',
@@ -122,15 +122,8 @@ async function forward(update: Update, options: ListenOptions, key: Buffer): Pro
   return ok;
 }
 
-/** Standard Webhooks v1, exactly as bothooks signs a push delivery. */
-export function sign(key: Buffer, id: string, body: string, at = new Date()): Record<string, string> {
-  const timestamp = String(Math.floor(at.getTime() / 1000));
-  const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` };
-}
-
 export function signingKey(secret: string): Buffer {
-  const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.alloc(0);
+  const key = secret.startsWith('whsec_') ? secretKey(secret) : Buffer.alloc(0);
   if (key.length === 0) throw new ListenError('the signing secret must be the bot\'s signingSecret, "whsec_" followed by base64');
   return key;
 }

@@ -30,9 +30,8 @@ export function verifySignature(headers: HeaderSource, rawBody: string | Buffer,
   if (!/^\d+$/.test(timestamp) || Math.abs(now.getTime() / 1000 - seconds) > TOLERANCE_SECONDS) {
     throw new SignatureError('webhook-timestamp is not within 5 minutes of now');
   }
-  const key = Buffer.from(signingSecret.startsWith('whsec_') ? signingSecret.slice('whsec_'.length) : signingSecret, 'base64');
   const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
-  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest();
+  const expected = hmac(secretKey(signingSecret), id, timestamp, body);
   const matches = signatures.split(' ').some((entry) => {
     const [version, signature] = entry.split(',');
     if (version !== 'v1' || !signature) return false;
@@ -41,4 +40,19 @@ export function verifySignature(headers: HeaderSource, rawBody: string | Buffer,
   });
   if (!matches) throw new SignatureError('no webhook-signature matches');
   return body.toString('utf8');
+}
+
+/** The HMAC key a `whsec_…` secret carries (its base64 after the prefix). */
+export function secretKey(signingSecret: string): Buffer {
+  return Buffer.from(signingSecret.startsWith('whsec_') ? signingSecret.slice('whsec_'.length) : signingSecret, 'base64');
+}
+
+/** Standard Webhooks v1 headers for a body, exactly as bothooks signs a push delivery. */
+export function signatureHeaders(key: Buffer, id: string, body: string, at = new Date()): Record<string, string> {
+  const timestamp = String(Math.floor(at.getTime() / 1000));
+  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${hmac(key, id, timestamp, Buffer.from(body, 'utf8')).toString('base64')}` };
+}
+
+function hmac(key: Buffer, id: string, timestamp: string, body: Buffer): Buffer {
+  return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest();
 }
