@@ -1,23 +1,20 @@
 import { rawRequest } from './utils/raw-http';
+import { startAppWithRuntime, type RuntimeApp } from './utils/runtime-app';
 import { FakeRuntime } from './utils/runtime';
-import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
+import { bearer, TestApp, TestBot } from './utils/test-app';
 
 /** RFC 9112 §3.2: an issued URL called with an absolute-form target is the same call as in origin form. */
 describe('request targets of issued URLs', () => {
   let t: TestApp;
   let runtime: FakeRuntime;
   let bot: TestBot;
+  let fixture: RuntimeApp;
 
   beforeAll(async () => {
-    t = await startApp({ WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
-    runtime = await FakeRuntime.start();
-    bot = await t.createBot({ runtimeUrl: runtime.url });
-    runtime.signingSecret = bot.signingSecret;
+    fixture = await startAppWithRuntime({ WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
+    ({ t, runtime, bot } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await runtime.close();
-  });
+  afterAll(() => fixture.close());
 
   const issue = async (body: Record<string, unknown>) => {
     const res = await t.http.post('/v1/webhooks').set(...bearer(bot.apiKey)).send(body);

@@ -1,6 +1,7 @@
 import { Clock } from '../src/common/clock';
+import { startAppWithRuntime, type RuntimeApp } from './utils/runtime-app';
 import { FakeRuntime } from './utils/runtime';
-import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
+import { bearer, TestApp, TestBot } from './utils/test-app';
 
 const SHOP = 'https://shop.example';
 const ALLOW = 'GET, POST, OPTIONS';
@@ -9,17 +10,13 @@ describe('webhooks: calling an issued URL from a browser (CORS)', () => {
   let t: TestApp;
   let runtime: FakeRuntime;
   let bot: TestBot;
+  let fixture: RuntimeApp;
 
   beforeAll(async () => {
-    t = await startApp({ RUNTIME_TIMEOUT_MS: '500', TRUST_PROXY: 'true', RATE_LIMIT_PER_IP: '3', RATE_LIMIT_PER_WEBHOOK: '3' });
-    runtime = await FakeRuntime.start();
-    bot = await t.createBot({ runtimeUrl: runtime.url });
-    runtime.signingSecret = bot.signingSecret;
+    fixture = await startAppWithRuntime({ RUNTIME_TIMEOUT_MS: '500', TRUST_PROXY: 'true', RATE_LIMIT_PER_IP: '3', RATE_LIMIT_PER_WEBHOOK: '3' });
+    ({ t, runtime, bot } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await runtime.close();
-  });
+  afterAll(() => fixture.close());
   beforeEach(() => {
     runtime.deliveries.length = 0;
     runtime.onDelivery = () => ({ body: { messages: ['hi'] } });

@@ -1,21 +1,18 @@
+import { startAppWithRuntime, type RuntimeApp } from './utils/runtime-app';
 import { FakeRuntime } from './utils/runtime';
-import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
+import { bearer, TestApp, TestBot } from './utils/test-app';
 
 describe('webhooks: one Idempotency-Key, calls at once (sync)', () => {
   let t: TestApp;
   let runtime: FakeRuntime;
   let bot: TestBot;
+  let fixture: RuntimeApp;
 
   beforeAll(async () => {
-    t = await startApp({ WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
-    runtime = await FakeRuntime.start();
-    bot = await t.createBot({ runtimeUrl: runtime.url });
-    runtime.signingSecret = bot.signingSecret;
+    fixture = await startAppWithRuntime({ WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
+    ({ t, runtime, bot } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await runtime.close();
-  });
+  afterAll(() => fixture.close());
 
   it('answers a second call 409 idempotency_in_flight while the first is at the runtime, then replays the first answer', async () => {
     let release!: () => void;

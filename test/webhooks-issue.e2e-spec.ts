@@ -1,24 +1,21 @@
 import { Clock } from '../src/common/clock';
 import { WEBHOOK_PATH } from '../src/common/webhook-path';
 import { readWebhookToken } from '../src/webhooks/issue/webhook-url';
+import { startAppWithRuntime, type RuntimeApp } from './utils/runtime-app';
 import { FakeRuntime } from './utils/runtime';
-import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
+import { bearer, TestApp, TestBot } from './utils/test-app';
 
 describe('webhooks: issuing URLs and what makes them stop working', () => {
   let t: TestApp;
   let runtime: FakeRuntime;
   let bot: TestBot;
+  let fixture: RuntimeApp;
 
   beforeAll(async () => {
-    t = await startApp({ WEBHOOK_IP_ALLOWLIST: '127.0.0.1', PUBLIC_URL: 'https://hooks.example.com/' });
-    runtime = await FakeRuntime.start();
-    bot = await t.createBot({ runtimeUrl: runtime.url });
-    runtime.signingSecret = bot.signingSecret;
+    fixture = await startAppWithRuntime({ WEBHOOK_IP_ALLOWLIST: '127.0.0.1', PUBLIC_URL: 'https://hooks.example.com/' });
+    ({ t, runtime, bot } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await runtime.close();
-  });
+  afterAll(() => fixture.close());
 
   const post = (body: unknown, key = bot.apiKey) => t.http.post('/v1/webhooks').set(...bearer(key)).send(body as object);
   const issue = async (body: Record<string, unknown>, key = bot.apiKey) => {

@@ -1,22 +1,19 @@
+import { startAppWithRuntime, type RuntimeApp } from './utils/runtime-app';
 import { FakeRuntime, RuntimeReply } from './utils/runtime';
-import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
+import { bearer, TestApp, TestBot } from './utils/test-app';
 
 /** What a sync call answers when its runtime fails, what a failure costs a single-use URL, and what a runtime may put on the answer. */
 describe('webhooks: the outcome of a sync call', () => {
   let t: TestApp;
   let runtime: FakeRuntime;
   let bot: TestBot;
+  let fixture: RuntimeApp;
 
   beforeAll(async () => {
-    t = await startApp({ RUNTIME_TIMEOUT_MS: '300', WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
-    runtime = await FakeRuntime.start();
-    bot = await t.createBot({ runtimeUrl: runtime.url });
-    runtime.signingSecret = bot.signingSecret;
+    fixture = await startAppWithRuntime({ RUNTIME_TIMEOUT_MS: '300', WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
+    ({ t, runtime, bot } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await runtime.close();
-  });
+  afterAll(() => fixture.close());
   beforeEach(() => {
     runtime.deliveries.length = 0;
     runtime.onDelivery = () => ({ body: {} });

@@ -1,4 +1,5 @@
 import { Webhook } from 'standardwebhooks';
+import { startAppWithRuntime, type RuntimeApp } from './utils/runtime-app';
 import { FakeRuntime } from './utils/runtime';
 import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
 
@@ -6,17 +7,13 @@ describe('webhooks: calling an issued URL (sync)', () => {
   let t: TestApp;
   let runtime: FakeRuntime;
   let bot: TestBot;
+  let fixture: RuntimeApp;
 
   beforeAll(async () => {
-    t = await startApp({ RUNTIME_TIMEOUT_MS: '500', WEBHOOK_MAX_BODY: '8192', WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
-    runtime = await FakeRuntime.start();
-    bot = await t.createBot({ runtimeUrl: runtime.url });
-    runtime.signingSecret = bot.signingSecret;
+    fixture = await startAppWithRuntime({ RUNTIME_TIMEOUT_MS: '500', WEBHOOK_MAX_BODY: '8192', WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
+    ({ t, runtime, bot } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await runtime.close();
-  });
+  afterAll(() => fixture.close());
   beforeEach(() => {
     runtime.deliveries.length = 0;
     runtime.onDelivery = () => ({ body: {} });
