@@ -174,4 +174,44 @@ describe('Batcher', () => {
     expect(await Promise.all([batcher.submit(1), batcher.submit(2)])).toEqual([2, 4]);
     expect(runs).toBe(1);
   });
+
+  it('drains only once the statement in flight has committed, though nothing is left in the queue', async () => {
+    let release: () => void = () => undefined;
+    const batcher = new Batcher<number, number>(async (items) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return items;
+    }, { concurrency: 1, maxBatch: 10 });
+    const written = batcher.submit(1);
+    await nextTurn();
+
+    let drained = false;
+    const drain = batcher.drain().then(() => (drained = true));
+    await nextTurn();
+    expect(drained).toBe(false);
+    release();
+    await drain;
+    expect(await written).toBe(1);
+  });
+
+  it('drains only once every statement in flight has committed, not when the first of them has', async () => {
+    const releases = new Map<number, () => void>();
+    const batcher = new Batcher<number, number>(async (items) => {
+      await new Promise<void>((resolve) => releases.set(items[0], resolve));
+      return items;
+    }, { concurrency: 2, maxBatch: 1 });
+    void batcher.submit(1);
+    void batcher.submit(2);
+    await nextTurn();
+    expect([...releases.keys()]).toEqual([1, 2]);
+
+    let drained = false;
+    const drain = batcher.drain().then(() => (drained = true));
+    releases.get(1)!();
+    await nextTurn();
+    await nextTurn();
+    expect(drained).toBe(false);
+    releases.get(2)!();
+    await drain;
+    expect(drained).toBe(true);
+  });
 });

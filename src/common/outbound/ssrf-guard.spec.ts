@@ -1,3 +1,4 @@
+import * as dns from 'node:dns';
 import { assertPublicUrl, disallowedRange, guardedLookup, isDisallowedAddress, parseOutboundUrl, UnsafeUrlError } from './ssrf-guard';
 
 const strict = { allowPrivate: false };
@@ -73,6 +74,7 @@ describe('isDisallowedAddress', () => {
 
   it.each(['', 'localhost', 'not an ip', '1.2.3.4.5', 'gggg::1'])('refuses %j, which is not an address', (value) => {
     expect(isDisallowedAddress(value)).toBe(true);
+    expect(disallowedRange(value)).toBe('invalid');
   });
 });
 
@@ -138,7 +140,50 @@ describe('parseOutboundUrl', () => {
   });
 });
 
+/**
+ * A resolver that answers like Node's own for a name we cannot make resolve to a public address offline:
+ * every address with `{ all: true }`, the first one alone otherwise.
+ */
+function resolveTo(addresses: string[]): { promised: jest.SpyInstance; callback: jest.SpyInstance } {
+  const answers = addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  const module = require('node:dns') as typeof dns;
+  const promised = jest.spyOn(module.promises, 'lookup').mockImplementation((async (_host: string, options?: dns.LookupOptions) =>
+    options?.all ? answers : answers[0]) as typeof dns.promises.lookup);
+  const callback = jest.spyOn(module, 'lookup').mockImplementation(((_host: string, options: dns.LookupOptions, done: (...args: unknown[]) => void) => {
+    setImmediate(() => (options.all ? done(null, answers) : done(null, answers[0].address, answers[0].family)));
+  }) as unknown as typeof dns.lookup);
+  return { promised, callback };
+}
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('UnsafeUrlError', () => {
+  it('names itself in logs and stack traces', () => {
+    expect(new UnsafeUrlError('blocked', 'x').name).toBe('UnsafeUrlError');
+  });
+});
+
 describe('assertPublicUrl', () => {
+  it('accepts a name whose every address is public', async () => {
+    resolveTo(['93.184.216.34', '2606:4700::1111']);
+    await expect(assertPublicUrl('https://shop.example/hook', strict)).resolves.toBeUndefined();
+  });
+
+  it('refuses a name when any one of its addresses is not public', async () => {
+    resolveTo(['93.184.216.34', '10.0.0.7']);
+    await expect(assertPublicUrl('https://shop.example/hook', strict)).rejects.toMatchObject({
+      kind: 'blocked',
+      message: 'url resolves to a private address (10.0.0.7)',
+    });
+  });
+
+  it('asks DNS about neither IP literals nor any name when private addresses are allowed', async () => {
+    const { promised } = resolveTo(['10.0.0.7']);
+    await expect(assertPublicUrl('http://8.8.8.8/', strict)).resolves.toBeUndefined();
+    await expect(assertPublicUrl('https://shop.example/hook', lenient)).resolves.toBeUndefined();
+    expect(promised).not.toHaveBeenCalled();
+  });
+
   it.each(['localhost', 'LOCALHOST.', 'foo.localhost', 'a.b.Localhost.', 'localhost.localdomain', 'localhost..', 'ip6-localhost', 'localhost6'])(
     'refuses %s by name, whether or not it resolves',
     async (host) => {
@@ -185,6 +230,25 @@ describe('guardedLookup', () => {
       expect(error).toBeInstanceOf(UnsafeUrlError);
       expect(error).toMatchObject({ kind: 'blocked' });
     }
+  });
+
+  it('hands a socket every public address, or the first one, as it asked', async () => {
+    resolveTo(['93.184.216.34', '2606:4700::1111']);
+    expect(await lookup('shop.example', { all: true })).toEqual({
+      error: null,
+      address: [
+        { address: '93.184.216.34', family: 4 },
+        { address: '2606:4700::1111', family: 6 },
+      ],
+      family: undefined,
+    });
+    expect(await lookup('shop.example', { all: false })).toEqual({ error: null, address: '93.184.216.34', family: 4 });
+  });
+
+  it('refuses to connect when any address of the name is not public, even when the socket wants one', async () => {
+    resolveTo(['93.184.216.34', '169.254.169.254']);
+    const { error } = await lookup('shop.example', { all: false });
+    expect(error).toMatchObject({ kind: 'blocked', message: 'url resolves to a link-local address (169.254.169.254)' });
   });
 
   it('passes lookup failures through', async () => {

@@ -1,4 +1,4 @@
-import * as dns from 'node:dns';
+import { lookup, promises as dnsPromises, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
@@ -154,7 +154,7 @@ export function parseOutboundUrl(raw: string, policy: UrlPolicy): URL {
   return url;
 }
 
-function firstDisallowed(addresses: readonly dns.LookupAddress[]): UnsafeUrlError | null {
+function firstDisallowed(addresses: readonly LookupAddress[]): UnsafeUrlError | null {
   for (const { address } of addresses) {
     const range = disallowedRange(address);
     if (range !== null) return blockedError(address, range);
@@ -172,9 +172,9 @@ export async function assertPublicUrl(raw: string, policy: UrlPolicy): Promise<v
   const host = bareHost(url);
   if (policy.allowPrivate || isIP(host) !== 0) return;
 
-  let addresses: dns.LookupAddress[];
+  let addresses: LookupAddress[];
   try {
-    addresses = await dns.promises.lookup(host, { all: true });
+    addresses = await dnsPromises.lookup(host, { all: true });
   } catch {
     return;
   }
@@ -189,7 +189,7 @@ export async function assertPublicUrl(raw: string, policy: UrlPolicy): Promise<v
  * {@link parseOutboundUrl} judges them before a request is made.
  */
 export const guardedLookup: LookupFunction = (hostname, options, callback) => {
-  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+  lookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) {
       callback(err, []);
       return;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { issueWebhookUrl, openWebhookToken, readWebhookToken } from './webhook-url';
 import type { WebhookClaims } from '../shared/webhook-claims';
 
@@ -9,7 +9,7 @@ const claims: WebhookClaims = {
   keyVersion: 3,
   command: '/onWebhook',
   userId: '42',
-  chatId: null,
+  chatId: '-100200',
   content: { question: 'Did you see the cat?', tags: ['a', 1, null] },
   params: { order: 'A-1 & more', "it's": '(*)!' },
   redirect: 'https://example.com/cat.jpg',
@@ -22,6 +22,14 @@ const claims: WebhookClaims = {
 function split(url: string): { segment: string; query: string } {
   const [path, query = ''] = url.split('?');
   return { segment: path.slice(path.indexOf('/w/') + 3), query };
+}
+
+function hmac(unsigned: string): string {
+  return createHmac('sha256', key).update(unsigned).digest('base64url');
+}
+
+function base64url(json: unknown): string {
+  return Buffer.from(JSON.stringify(json)).toString('base64url');
 }
 
 function open(url: string, withKey = key): WebhookClaims | null {
@@ -38,7 +46,7 @@ describe('webhook URLs', () => {
   });
 
   it('round-trips the minimal URL, with absent values as null and no query', () => {
-    const minimal: WebhookClaims = { ...claims, userId: null, content: undefined, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync', cors: null };
+    const minimal: WebhookClaims = { ...claims, userId: null, chatId: null, content: undefined, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync', cors: null };
     const url = issueWebhookUrl('http://localhost:3000', minimal, key);
     expect(url).not.toContain('?');
     expect(open(url)).toEqual(minimal);
@@ -97,6 +105,38 @@ describe('webhook URLs', () => {
       ]);
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  it('issues exactly the documented format: only the values that are set, signed with the issued query', () => {
+    const minimal: WebhookClaims = { ...claims, userId: null, chatId: null, content: undefined, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync', cors: null };
+    const bare = `65a1f0c2e4b0a1b2c3d4e5f6.3.${base64url({ i: claims.webhookId, c: '/onWebhook' })}`;
+    expect(issueWebhookUrl('http://localhost:3000', minimal, key)).toBe(`http://localhost:3000/w/${bare}.${hmac(bare)}`);
+
+    const query = 'order=A-1%20%26%20more&it%27s=%28%2A%29%21';
+    const full = `65a1f0c2e4b0a1b2c3d4e5f6.3.${base64url({
+      i: claims.webhookId,
+      c: '/onWebhook',
+      u: '42',
+      h: '-100200',
+      o: claims.content,
+      q: query.length,
+      r: 'https://example.com/cat.jpg',
+      e: 1_900_000_000,
+      s: 1,
+      m: 1,
+      a: claims.cors,
+    })}`;
+    expect(issueWebhookUrl('https://h.example', claims, key)).toBe(`https://h.example/w/${full}.${hmac(`${full}?${query}`)}?${query}`);
+  });
+
+  it('refuses a correctly signed payload that is not a JSON object', () => {
+    for (const json of ['null', '42', '"text"', 'true']) {
+      const payload = Buffer.from(json).toString('base64url');
+      const unsigned = `65a1f0c2e4b0a1b2c3d4e5f6.3.${payload}`;
+      const token = readWebhookToken(`${unsigned}.${hmac(unsigned)}`)!;
+      expect(token).not.toBeNull();
+      expect(openWebhookToken(token, '', key)).toBeNull();
     }
   });
 });
