@@ -76,6 +76,11 @@ describe('readConfiguration', () => {
     expect(readConfiguration({ PORT: '8080' }).app.publicUrl).toBe('http://localhost:8080');
   });
 
+  it('takes an http or https PUBLIC_URL without its trailing slashes', () => {
+    expect(readConfiguration({ PUBLIC_URL: 'http://hooks.internal:8080//' }).app.publicUrl).toBe('http://hooks.internal:8080');
+    expect(readConfiguration({ PUBLIC_URL: 'https://hooks.example.com/' }).app.publicUrl).toBe('https://hooks.example.com');
+  });
+
   it('accepts a postgresql: DATABASE_URL and a rediss: REDIS_URL', () => {
     expect(problems({ DATABASE_URL: 'postgresql://db/x', ENCRYPTION_KEY: KEY, REDIS_URL: 'rediss://cache:6380' })).toEqual([]);
   });

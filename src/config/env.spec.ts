@@ -64,31 +64,37 @@ describe('EnvReader', () => {
 
   it('reads a 32-byte key in base64 or base64url, and refuses other lengths and alphabets', () => {
     const key = Buffer.alloc(32, 0xfb);
-    const r = reader({ B64: key.toString('base64'), URL: key.toString('base64url'), SHORT: Buffer.alloc(31).toString('base64'), JUNK: `${key.toString('base64')}!` });
+    const r = reader({ B64: key.toString('base64'), URL: key.toString('base64url'), SHORT: Buffer.alloc(31).toString('base64'), JUNK: `${key.toString('base64')}!`, LEADING: `!${key.toString('base64')}` });
     expect(r.key32('B64')).toEqual(key);
     expect(r.key32('URL')).toEqual(key);
     expect(r.key32('UNSET')).toBeUndefined();
     expect(r.problems).toEqual([]);
     expect(r.key32('SHORT')).toBeUndefined();
     expect(r.key32('JUNK')).toBeUndefined();
+    expect(r.key32('LEADING')).toBeUndefined();
     expect(r.problems).toEqual([
       'SHORT must be 32 bytes encoded as base64 (for example: openssl rand -base64 32)',
       'JUNK must be 32 bytes encoded as base64 (for example: openssl rand -base64 32)',
+      'LEADING must be 32 bytes encoded as base64 (for example: openssl rand -base64 32)',
     ]);
   });
 
   it('reads comma-separated integer lists within bounds', () => {
-    const r = reader({ OK: '5, 0,10', EMPTY_PART: '5,,6', ABOVE: '5,11', WORD: '5,x' });
+    const r = reader({ OK: '5, 0,10', EMPTY_PART: '5,,6', ABOVE: '5,11', WORD: '5,x', PREFIXED: '5,x6', SUFFIXED: '5,6s' });
     expect(r.intList('OK', [1], 0, 10)).toEqual([5, 0, 10]);
     expect(r.intList('UNSET', [1], 0, 10)).toEqual([1]);
     expect(r.problems).toEqual([]);
     expect(r.intList('EMPTY_PART', [1], 0, 10)).toEqual([1]);
     expect(r.intList('ABOVE', [1], 0, 10)).toEqual([1]);
     expect(r.intList('WORD', [1], 0, 10)).toEqual([1]);
+    expect(r.intList('PREFIXED', [1], 0, 10)).toEqual([1]);
+    expect(r.intList('SUFFIXED', [1], 0, 10)).toEqual([1]);
     expect(r.problems).toEqual([
       'EMPTY_PART must be a comma-separated list of integers from 0 to 10, got "5,,6"',
       'ABOVE must be a comma-separated list of integers from 0 to 10, got "5,11"',
       'WORD must be a comma-separated list of integers from 0 to 10, got "5,x"',
+      'PREFIXED must be a comma-separated list of integers from 0 to 10, got "5,x6"',
+      'SUFFIXED must be a comma-separated list of integers from 0 to 10, got "5,6s"',
     ]);
     expect(reader({ LOW: '1,2' }).intList('LOW', [5], 2, 10)).toEqual([5]);
   });
@@ -108,10 +114,10 @@ describe('EnvReader', () => {
   });
 
   it('refuses allowlist entries that are not an address or CIDR, naming each', () => {
-    const r = reader({ LIST: '10.0.0.0/33,::/129,10.0.0.0/x,10.0.0.0/8/9,host,10.0.0.0/,::/128' });
+    const r = reader({ LIST: '10.0.0.0/33,::/129,10.0.0.0/x,10.0.0.0/x8,10.0.0.0/8x,10.0.0.0/8/9,host,10.0.0.0/,::/128' });
     expect(r.ipList('LIST').entries).toEqual(['::/128']);
     expect(r.problems).toEqual(
-      ['10.0.0.0/33', '::/129', '10.0.0.0/x', '10.0.0.0/8/9', 'host', '10.0.0.0/'].map((entry) => `LIST entry "${entry}" is not an IP address or CIDR`),
+      ['10.0.0.0/33', '::/129', '10.0.0.0/x', '10.0.0.0/x8', '10.0.0.0/8x', '10.0.0.0/8/9', 'host', '10.0.0.0/'].map((entry) => `LIST entry "${entry}" is not an IP address or CIDR`),
     );
   });
 

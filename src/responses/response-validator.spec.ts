@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import { memberPath } from './flat-attributes';
-import { validateReply } from './response-validator';
+import { ResponseValidator, validateReply, violationCount } from './response-validator';
 import { replyAjvSchema } from './response.schema';
 
 /*
@@ -782,3 +782,127 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+describe('what a reply is told', () => {
+  const errorsOf = (input: unknown) => {
+    const result = validateReply(input);
+    return result.valid ? [] : result.errors;
+  };
+
+  it('normalizes a reply of every response and button type to what it was sent, the delays filled in', () => {
+    const input = {
+      responses: [
+        response.randomText(),
+        response.image(),
+        response.quickReplies(),
+        response.cards(),
+        { type: 'buttons', title: 'Choose', buttons: [button.url(), button.phone(), button.webview()] },
+      ],
+    };
+    expect(validateReply(input)).toEqual({
+      valid: true,
+      normalized: {
+        responses: [
+          { type: 'randomText', messages: ['Hi', 'Hey'], delay: 1000 },
+          { type: 'image', imageUrl: 'https://example.com/a.png', delay: 1000 },
+          {
+            type: 'quickReplies',
+            title: 'Pick one',
+            buttons: [
+              { type: 'postback', title: 'Yes', value: 'yes' },
+              { type: 'goto', title: 'Next', value: UUID_V4 },
+            ],
+            delay: 1000,
+          },
+          {
+            type: 'cards',
+            elements: [{ title: 'Card', subtitle: 'Subtitle', imageUrl: 'https://example.com/a.png', buttons: [{ type: 'postback', title: 'Yes', value: 'yes' }] }],
+            delay: 1000,
+          },
+          {
+            type: 'buttons',
+            title: 'Choose',
+            buttons: [
+              { type: 'url', title: 'Site', value: 'https://example.com' },
+              { type: 'phone', title: 'Call', value: '+15550100' },
+              { type: 'webview', title: 'Open', value: 'https://example.com/app', height: 'tall' },
+            ],
+            delay: 1000,
+          },
+        ],
+        attributes: {},
+      },
+    });
+  });
+
+  it('names each broken rule of the responses with its message', () => {
+    expect(errorsOf({ responses: 'hello' })).toEqual([{ path: 'responses', message: 'must be an array' }]);
+    expect(
+      errorsOf({
+        responses: [
+          'hello',
+          { type: 'video', delay: 5 },
+          { type: 'text', message: 'x'.repeat(1025) },
+          { type: 'text', message: 7 },
+          { type: 'image', imageUrl: 'ftp://example.com/a.png' },
+          { type: 'randomText' },
+          { type: 'randomText', messages: 'Hi' },
+          { type: 'randomText', messages: [] },
+          { type: 'text', message: 'Hi', colour: 'red' },
+          { type: 'cards', elements: ['card'] },
+        ],
+      }),
+    ).toEqual([
+      { path: 'responses[0]', message: 'must be an object' },
+      { path: 'responses[1].type', message: 'must be one of: text, randomText, image, quickReplies, cards, buttons' },
+      { path: 'responses[1].delay', message: 'must be an integer from 100 to 10000' },
+      { path: 'responses[2].message', message: 'must be 1 to 1024 characters' },
+      { path: 'responses[3].message', message: 'must be a string' },
+      { path: 'responses[4].imageUrl', message: 'must be an http or https URL' },
+      { path: 'responses[5].messages', message: 'is required' },
+      { path: 'responses[6].messages', message: 'must be an array' },
+      { path: 'responses[7].messages', message: 'must have 1 to 20 items' },
+      { path: 'responses[8].colour', message: 'unknown field' },
+      { path: 'responses[9].elements[0]', message: 'must be an object' },
+    ]);
+  });
+
+  it('names each broken rule of the buttons with its message', () => {
+    const buttons = (...list: unknown[]) => ({ responses: [{ type: 'buttons', title: 'Choose', buttons: list }] });
+    expect(
+      errorsOf(
+        buttons(
+          'yes',
+          { title: 'No type' },
+          { type: 'bogus', title: 'Odd' },
+          { type: 'goto', title: 'Next' },
+          { type: 'goto', title: 'Next', value: [UUID_V4] },
+        ),
+      ),
+    ).toEqual([
+      { path: 'responses[0].buttons[0]', message: 'must be an object' },
+      { path: 'responses[0].buttons[1].type', message: 'is required' },
+      { path: 'responses[0].buttons[2].type', message: 'must be one of: postback, goto, url, webview, phone' },
+      { path: 'responses[0].buttons[3].value', message: 'is required' },
+      { path: 'responses[0].buttons[4].value', message: 'must be a UUID v4' },
+    ]);
+    expect(errorsOf(buttons({ ...button.webview(), height: 'huge' }))).toEqual([
+      { path: 'responses[0].buttons[0].height', message: 'must be one of: full, tall, compact' },
+    ]);
+    expect(errorsOf({ responses: [{ type: 'quickReplies', title: 'Pick', buttons: [button.url()] }] })).toEqual([
+      { path: 'responses[0].buttons[0].type', message: 'url buttons are not allowed in quickReplies; must be one of: postback, goto' },
+    ]);
+  });
+
+  it('counts violations in words, saying when only the first ones are listed', () => {
+    expect(violationCount({ errors: [{ path: 'a', message: 'm' }], total: 1 })).toBe('1 violation');
+    expect(violationCount({ errors: [{ path: 'a', message: 'm' }, { path: 'b', message: 'm' }], total: 2 })).toBe('2 violations');
+    expect(violationCount({ errors: [{ path: 'a', message: 'm' }], total: 150 })).toBe('150 violations, the first 1 listed');
+  });
+
+  it('gives the same verdict through the injectable validator as through the function', () => {
+    const validator = new ResponseValidator();
+    expect(validator.validate({ responses: [response.text()] })).toEqual(validateReply({ responses: [response.text()] }));
+    expect(validator.validate({ responses: 'hello' })).toEqual({ valid: false, errors: [{ path: 'responses', message: 'must be an array' }], total: 1 });
+  });
+});
