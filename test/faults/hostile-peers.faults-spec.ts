@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Admin, expectStatus } from './utils/api';
-import { AppProcess, sleep } from './utils/app-process';
+import { AppProcess } from './utils/app-process';
+import { waitFor } from './utils/async-load';
 import { Http } from './utils/http';
 import { Peer } from './utils/peers';
 import { recordFigures } from './utils/run';
@@ -125,12 +126,11 @@ describe('hostile backends and runtimes', () => {
       const async = await http.post('/v1/webhooks', runtimeBot.apiKey, { command: '/hostile', mode: 'async' });
       const accepted = await http.post(async.body.url, undefined, 'ping');
       expect(accepted.status).toBe(202);
-      const started = Date.now();
       let invocation = (await http.get(`/v1/invocations/${accepted.body.invocationId}`, runtimeBot.apiKey)).body;
-      while (invocation.attempts === 0 && Date.now() - started < TIMEOUT_MS + 5000) {
-        await sleep(100);
+      await waitFor(async () => {
         invocation = (await http.get(`/v1/invocations/${accepted.body.invocationId}`, runtimeBot.apiKey)).body;
-      }
+        return invocation.attempts !== 0;
+      }, TIMEOUT_MS + 5000);
       if (invocation.attempts !== 1 || invocation.status !== 'queued' || !invocation.error) wrong.push(`async call with runtime ${name}: ${JSON.stringify(invocation)}`);
       else outcomes.push(`async call with runtime ${name}: attempt failed with "${invocation.error}"`);
     }
@@ -143,7 +143,7 @@ describe('hostile backends and runtimes', () => {
 
     expect(wrong).toEqual([]);
     // Nothing of the peers' is held: sockets to the peer close, no extra sockets or timers linger.
-    await waitUntil(() => app.socketsTo(peer.port).length === 0 && peer.sockets.size === 0, 10_000);
+    await waitFor(() => app.socketsTo(peer.port).length === 0 && peer.sockets.size === 0, 10_000);
     expect(app.socketsTo(peer.port)).toEqual([]);
     expect(peer.sockets.size).toBe(0);
     const socketsAfter = outbound(app).length;
@@ -172,9 +172,4 @@ async function activeTimers(http: Http): Promise<number> {
   const match = /^nodejs_active_resources\{type="Timeout"\} (\d+)/m.exec(metrics.text);
   if (!match) throw new Error('the app does not report its active timers');
   return Number(match[1]);
-}
-
-async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) await sleep(100);
 }
