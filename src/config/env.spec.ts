@@ -62,7 +62,7 @@ describe('EnvReader', () => {
     expect(r.problems).toEqual(['BAD must be one of info, debug, got "loud"']);
   });
 
-  it('reads a 32-byte key in base64 or base64url, and refuses other lengths and alphabets', () => {
+  it('reads a 32-byte key in base64 or base64url, and refuses other lengths and any character outside the alphabet', () => {
     const key = Buffer.alloc(32, 0xfb);
     const r = reader({ B64: key.toString('base64'), URL: key.toString('base64url'), SHORT: Buffer.alloc(31).toString('base64'), JUNK: `${key.toString('base64')}!`, LEADING: `!${key.toString('base64')}` });
     expect(r.key32('B64')).toEqual(key);
@@ -79,7 +79,7 @@ describe('EnvReader', () => {
     ]);
   });
 
-  it('reads comma-separated integer lists within bounds', () => {
+  it('reads comma-separated integer lists within bounds, each item all digits', () => {
     const r = reader({ OK: '5, 0,10', EMPTY_PART: '5,,6', ABOVE: '5,11', WORD: '5,x', PREFIXED: '5,x6', SUFFIXED: '5,6s' });
     expect(r.intList('OK', [1], 0, 10)).toEqual([5, 0, 10]);
     expect(r.intList('UNSET', [1], 0, 10)).toEqual([1]);
@@ -113,7 +113,7 @@ describe('EnvReader', () => {
     expect(reader({}).ipList('LIST').entries).toEqual([]);
   });
 
-  it('refuses allowlist entries that are not an address or CIDR, naming each', () => {
+  it('refuses allowlist entries that are not an address or CIDR with an all-digit prefix, naming each', () => {
     const r = reader({ LIST: '10.0.0.0/33,::/129,10.0.0.0/x,10.0.0.0/x8,10.0.0.0/8x,10.0.0.0/8/9,host,10.0.0.0/,::/128' });
     expect(r.ipList('LIST').entries).toEqual(['::/128']);
     expect(r.problems).toEqual(

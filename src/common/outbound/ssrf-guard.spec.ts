@@ -72,7 +72,7 @@ describe('isDisallowedAddress', () => {
     expect(disallowedRange(ip)).toBe(range);
   });
 
-  it.each(['', 'localhost', 'not an ip', '1.2.3.4.5', 'gggg::1'])('refuses %j, which is not an address', (value) => {
+  it.each(['', 'localhost', 'not an ip', '1.2.3.4.5', 'gggg::1'])('refuses %j as an invalid address', (value) => {
     expect(isDisallowedAddress(value)).toBe(true);
     expect(disallowedRange(value)).toBe('invalid');
   });
