@@ -1,5 +1,6 @@
 // Unit specs sit beside the code; e2e specs in test/ boot the real app on a real Postgres.
 const { readFileSync } = require('node:fs');
+const { availableParallelism } = require('node:os');
 const { join } = require('node:path');
 
 const swc = { ...JSON.parse(readFileSync(join(__dirname, '.swcrc'), 'utf8')), swcrc: false };
@@ -25,6 +26,8 @@ module.exports = {
       testRegex: 'test/.*\\.e2e-spec\\.ts$',
       // The workspace's sources, not a build of it, so the tests see the client as it is in the tree.
       moduleNameMapper: { '^@bothooks/client$': '<rootDir>/clients/typescript/src' },
+      // A mutation run's sandbox is a second copy of the tree; its packages would clash with these by name.
+      modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
       transform,
       transformIgnorePatterns,
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
@@ -32,4 +35,7 @@ module.exports = {
     },
   ],
   testTimeout: 30000,
+  // Jest's default is one worker fewer than the CPUs: on a 2-core machine a single worker, running the e2e
+  // files one after another on one core, though most of their time is CPU spent loading the app's modules.
+  maxWorkers: Math.max(2, availableParallelism() - 1),
 };
