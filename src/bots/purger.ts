@@ -7,13 +7,19 @@ import { Sql } from '../database/sql';
 
 type PurgeKind = 'bot' | 'connection';
 
-/** One step of a purge: deletes at most $2 rows of the target $1, so no statement holds locks for long. */
+/**
+ * One step of a purge: deletes at most $2 rows of the target $1, so no statement holds locks for long.
+ * The partitioned tables' rows are named by primary key: a ctid is only unique within one partition.
+ */
 const STEPS: Record<PurgeKind, string[]> = {
   bot: [
-    `DELETE FROM invocations WHERE ctid IN (SELECT ctid FROM invocations WHERE bot_id = $1 LIMIT $2)`,
+    `DELETE FROM invocations WHERE (id, received_at) IN (SELECT id, received_at FROM invocations WHERE bot_id = $1 LIMIT $2)`,
     `DELETE FROM revoked_webhooks WHERE ctid IN (SELECT ctid FROM revoked_webhooks WHERE bot_id = $1 LIMIT $2)`,
+    `DELETE FROM single_use_claims WHERE webhook_id IN (SELECT webhook_id FROM single_use_claims WHERE bot_id = $1 LIMIT $2)`,
   ],
-  connection: [`DELETE FROM connection_deliveries WHERE ctid IN (SELECT ctid FROM connection_deliveries WHERE connection_id = $1 LIMIT $2)`],
+  connection: [
+    `DELETE FROM connection_deliveries WHERE (id, created_at) IN (SELECT id, created_at FROM connection_deliveries WHERE connection_id = $1 LIMIT $2)`,
+  ],
 };
 
 /**
