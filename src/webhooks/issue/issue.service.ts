@@ -90,7 +90,7 @@ export class IssueService {
     // the URL cannot be called and the tombstone can go (see Retention).
     await this.sql.query(
       `INSERT INTO revoked_webhooks (webhook_id, bot_id, key_version)
-       VALUES ($1, $2, (SELECT max(version) FROM url_keys WHERE bot_id = $2)) ON CONFLICT DO NOTHING`,
+       VALUES ($1, $2::varchar, (SELECT max(version) FROM url_keys WHERE bot_id = $2::varchar)) ON CONFLICT DO NOTHING`,
       [webhookId, botId],
     );
   }
