@@ -105,23 +105,38 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** Each step on its own: one that fails (a lock not had in time) leaves the others to be done. */
   private async maintain(client: PoolClient, now: number): Promise<void> {
     const today = Math.floor(now / DAY_MS) * DAY_MS;
     for (const table of PARTITIONED) {
-      const keepFrom = new Date(today - table.days(this.config) * DAY_MS);
-      const strays = await client.query<{ day: string }>(
-        `SELECT DISTINCT to_char((${table.key} AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day FROM ${table.name}_default WHERE ${table.key} >= $1`,
-        [keepFrom],
-      );
-      const ahead = Array.from({ length: DAYS_AHEAD + 1 }, (_, n) => isoDay(today + n * DAY_MS));
-      for (const day of new Set([...strays.rows.map((row) => row.day), ...ahead])) {
-        await client.query(`SELECT create_day_partition($1, $2::date)`, [table.name, day]);
-      }
-      const [{ dropped }] = (await client.query<{ dropped: number }>(`SELECT drop_day_partitions($1, $2::date) AS dropped`, [table.name, isoDay(keepFrom.getTime())])).rows;
-      if (dropped > 0) this.logger.log(`dropped ${dropped} day partition(s) of ${table.name} before ${isoDay(keepFrom.getTime())}`);
+      const keepFrom = isoDay(today - table.days(this.config) * DAY_MS);
+      await this.step(`making ${table.name} partitions`, async () => {
+        const strays = await client.query<{ day: string }>(
+          `SELECT DISTINCT to_char((${table.key} AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day FROM ${table.name}_default WHERE ${table.key} >= $1::date`,
+          [keepFrom],
+        );
+        const ahead = Array.from({ length: DAYS_AHEAD + 1 }, (_, n) => isoDay(today + n * DAY_MS));
+        for (const day of new Set([...strays.rows.map((row) => row.day), ...ahead])) {
+          await client.query(`SELECT create_day_partition($1, $2::date)`, [table.name, day]);
+        }
+      });
+      await this.step(`dropping ${table.name} partitions`, async () => {
+        const [{ dropped }] = (await client.query<{ dropped: number }>(`SELECT drop_day_partitions($1, $2::date) AS dropped`, [table.name, keepFrom])).rows;
+        if (dropped > 0) this.logger.log(`dropped ${dropped} day partition(s) of ${table.name} before ${keepFrom}`);
+      });
     }
     for (const sweep of SWEEPS) {
-      while ((await client.query(sweep, [new Date(now)])).rowCount === BATCH);
+      await this.step('removing expired rows', async () => {
+        while ((await client.query(sweep, [new Date(now)])).rowCount === BATCH);
+      });
+    }
+  }
+
+  private async step(what: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.warn(`retention: ${what} failed, tried again on the next run: ${(error as Error).message}`);
     }
   }
 }

@@ -26,6 +26,7 @@ export class Partitions1763700600000 implements MigrationInterface {
                       WHERE p.partrelid = parent::regclass);
       BEGIN
         IF to_regclass(part) IS NOT NULL THEN RETURN false; END IF;
+        PERFORM set_config('lock_timeout', '1s', true);
         -- ATTACH, unlike CREATE TABLE ... PARTITION OF, leaves the parent open to inserts meanwhile.
         EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part, parent);
         EXECUTE format('WITH moved AS (DELETE FROM %I WHERE %I >= $1 AND %I < $2 RETURNING *) INSERT INTO %I SELECT * FROM moved',
@@ -34,8 +35,10 @@ export class Partitions1763700600000 implements MigrationInterface {
         RETURN true;
       END $$`);
     // Drops every day partition wholly before \`before\`, and what the default partition holds from then.
-    // A short lock timeout: dropping a partition waits for the parent's readers, and live traffic must
-    // not queue behind it; a partition not dropped now is dropped on the next run.
+    // Dropping a partition takes the parent's exclusive lock, so it waits for the queries running on it
+    // and every new one waits behind it: a short lock timeout keeps that wait short, and a partition it
+    // could not drop is dropped on the next run. (DETACH ... CONCURRENTLY would not block at all, but
+    // Postgres refuses it on a table with a default partition, and runs it only outside a transaction.)
     await q.query(`
       CREATE FUNCTION drop_day_partitions(parent text, before date) RETURNS integer LANGUAGE plpgsql AS $$
       DECLARE
@@ -44,15 +47,19 @@ export class Partitions1763700600000 implements MigrationInterface {
         key text := (SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
                       WHERE p.partrelid = parent::regclass);
       BEGIN
-        PERFORM set_config('lock_timeout', '2s', true);
+        PERFORM set_config('lock_timeout', '200ms', true);
         FOR part IN
           SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
            WHERE i.inhparent = parent::regclass AND c.relname ~ ('^' || parent || '_p[0-9]{8}$')
              AND to_date(right(c.relname, 8), 'YYYYMMDD') < before
            ORDER BY c.relname
         LOOP
-          EXECUTE format('DROP TABLE %I', part.relname);
-          dropped := dropped + 1;
+          BEGIN
+            EXECUTE format('DROP TABLE %I', part.relname);
+            dropped := dropped + 1;
+          EXCEPTION WHEN lock_not_available THEN
+            RAISE WARNING 'partition % is busy, dropped on a later run', part.relname;
+          END;
         END LOOP;
         EXECUTE format('DELETE FROM %I WHERE %I < $1', parent || '_default', key) USING before::timestamp AT TIME ZONE 'UTC';
         RETURN dropped;
