@@ -24,19 +24,19 @@ const PARTITIONED: PartitionedTable[] = [
 ];
 
 /**
- * Each statement removes at most BATCH rows that can matter no more ($1 is now): idempotency records past
+ * Each statement removes at most BATCH rows that can matter no more (:now is now): idempotency records past
  * their 24 h, single-use claims of URLs that have expired, and revocation tombstones of URLs that can no
  * longer be called, because they have expired or because every URL key that can have signed them
  * (versions up to the newest when the URL was revoked) has been rotated out.
  */
 const SWEEPS = [
-  `DELETE FROM idempotency_keys WHERE (webhook_id, key) IN (SELECT webhook_id, key FROM idempotency_keys WHERE expires_at <= $1 LIMIT ${BATCH})`,
-  `DELETE FROM single_use_claims WHERE webhook_id IN (SELECT webhook_id FROM single_use_claims WHERE expires_at <= $1 LIMIT ${BATCH})`,
+  `DELETE FROM idempotency_keys WHERE (webhook_id, key) IN (SELECT webhook_id, key FROM idempotency_keys WHERE expires_at <= :now LIMIT ${BATCH})`,
+  `DELETE FROM single_use_claims WHERE webhook_id IN (SELECT webhook_id FROM single_use_claims WHERE expires_at <= :now LIMIT ${BATCH})`,
   `DELETE FROM revoked_webhooks WHERE ctid IN (
      SELECT ctid FROM revoked_webhooks r
-      WHERE r.expires_at <= $1
+      WHERE r.expires_at <= :now
          OR (r.key_version IS NOT NULL AND NOT EXISTS (
-               SELECT 1 FROM url_keys k WHERE k.bot_id = r.bot_id AND k.version <= r.key_version AND (k.retires_at IS NULL OR k.retires_at > $1)))
+               SELECT 1 FROM url_keys k WHERE k.bot_id = r.bot_id AND k.version <= r.key_version AND (k.retires_at IS NULL OR k.retires_at > :now)))
       LIMIT ${BATCH})`,
 ];
 
@@ -105,29 +105,34 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Each step on its own: one that fails (a lock not had in time) leaves the others to be done. */
+  /**
+   * Each step on its own: one that fails (a lock not had in time) leaves the others to be done. Values are
+   * written into the statements (dates and table names made here, nothing from outside), so that each is
+   * one simple-protocol message: the embedded database serves all connections from one session, where a
+   * statement prepared in several messages can interleave with another connection's.
+   */
   private async maintain(client: PoolClient, now: number): Promise<void> {
     const today = Math.floor(now / DAY_MS) * DAY_MS;
     for (const table of PARTITIONED) {
       const keepFrom = isoDay(today - table.days(this.config) * DAY_MS);
       await this.step(`making ${table.name} partitions`, async () => {
         const strays = await client.query<{ day: string }>(
-          `SELECT DISTINCT to_char((${table.key} AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day FROM ${table.name}_default WHERE ${table.key} >= $1::date`,
-          [keepFrom],
+          `SELECT DISTINCT to_char((${table.key} AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day FROM ${table.name}_default WHERE ${table.key} >= '${keepFrom}'::date`,
         );
         const ahead = Array.from({ length: DAYS_AHEAD + 1 }, (_, n) => isoDay(today + n * DAY_MS));
         for (const day of new Set([...strays.rows.map((row) => row.day), ...ahead])) {
-          await client.query(`SELECT create_day_partition($1, $2::date)`, [table.name, day]);
+          await client.query(`SELECT create_day_partition('${table.name}', '${day}'::date)`);
         }
       });
       await this.step(`dropping ${table.name} partitions`, async () => {
-        const [{ dropped }] = (await client.query<{ dropped: number }>(`SELECT drop_day_partitions($1, $2::date) AS dropped`, [table.name, keepFrom])).rows;
+        const [{ dropped }] = (await client.query<{ dropped: number }>(`SELECT drop_day_partitions('${table.name}', '${keepFrom}'::date) AS dropped`)).rows;
         if (dropped > 0) this.logger.log(`dropped ${dropped} day partition(s) of ${table.name} before ${keepFrom}`);
       });
     }
+    const at = `'${new Date(now).toISOString()}'::timestamptz`;
     for (const sweep of SWEEPS) {
       await this.step('removing expired rows', async () => {
-        while ((await client.query(sweep, [new Date(now)])).rowCount === BATCH);
+        while ((await client.query(sweep.replaceAll(':now', at))).rowCount === BATCH);
       });
     }
   }
