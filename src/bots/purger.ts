@@ -36,6 +36,11 @@ export class Purger implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly running = new Set<Promise<void>>();
   private draining: Promise<void> | null = null;
   private drainAgain = false;
+  /**
+   * The purges this instance is working on. The advisory lock keeps other instances off them, but not
+   * this one on the embedded database, whose connections share one session (and so its locks).
+   */
+  private readonly active = new Set<string>();
 
   constructor(
     private readonly sql: Sql,
@@ -95,6 +100,7 @@ export class Purger implements OnApplicationBootstrap, OnModuleDestroy {
     );
     for (const { kind, target_id: id } of pending) {
       if (this.stopping.signal.aborted) return;
+      if (this.active.has(lockName(kind, id))) continue;
       const client = await this.sql.pool.connect();
       let locked: boolean;
       try {
@@ -111,6 +117,7 @@ export class Purger implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Runs with the purge's lock held on `client`; gives both back when done or stopped. */
   private async purge(client: PoolClient, kind: PurgeKind, id: string): Promise<void> {
+    this.active.add(lockName(kind, id));
     try {
       for (const step of STEPS[kind]) {
         for (;;) {
@@ -124,6 +131,7 @@ export class Purger implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (error) {
       this.logger.error(`purging ${kind} ${id} failed, it resumes on the next start: ${(error as Error).message}`);
     } finally {
+      this.active.delete(lockName(kind, id));
       await this.release(client, kind, id).catch(() => client.release(true));
     }
   }
