@@ -11,6 +11,7 @@ export const DAYS_AHEAD = 7;
 /** Rows deleted per statement from the small tables, so that no statement holds locks for long. */
 const BATCH = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 interface PartitionedTable {
   name: string;
@@ -24,10 +25,11 @@ const PARTITIONED: PartitionedTable[] = [
 ];
 
 /**
- * Each statement removes at most BATCH rows that can matter no more (:now is now): idempotency records past
- * their 24 h, single-use claims of URLs that have expired, and revocation tombstones of URLs that can no
- * longer be called, because they have expired or because every URL key that can have signed them
- * (versions up to the newest when the URL was revoked) has been rotated out.
+ * Each statement removes at most BATCH rows that can matter no more: idempotency records past their
+ * 24 h, single-use claims of URLs that have expired, and revocation tombstones of URLs that can no longer
+ * be called, because they have expired or because every URL key that can have signed them (versions up
+ * to the newest when the URL was revoked) has been rotated out. :now is a few minutes ago, since each
+ * instance judges a call by its own clock, and one a little behind this one's must still find them.
  */
 const SWEEPS = [
   `DELETE FROM idempotency_keys WHERE (webhook_id, key) IN (SELECT webhook_id, key FROM idempotency_keys WHERE expires_at <= :now LIMIT ${BATCH})`,
@@ -129,7 +131,7 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
         if (dropped > 0) this.logger.log(`dropped ${dropped} day partition(s) of ${table.name} before ${keepFrom}`);
       });
     }
-    const at = `'${new Date(now).toISOString()}'::timestamptz`;
+    const at = `'${new Date(now - CLOCK_SKEW_MS).toISOString()}'::timestamptz`;
     for (const sweep of SWEEPS) {
       await this.step('removing expired rows', async () => {
         while ((await client.query(sweep.replaceAll(':now', at))).rowCount === BATCH);
