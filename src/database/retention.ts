@@ -90,6 +90,12 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
   private async runOnce(wait: boolean): Promise<boolean> {
     const client = await this.sql.pool.connect();
     let healthy = true;
+    // The pool listens for errors only on idle connections; a connection lost while this one is held
+    // would otherwise be an unhandled error event. Its queries fail, and it is discarded when released.
+    const lost = () => {
+      healthy = false;
+    };
+    client.on('error', lost);
     try {
       if (wait) await client.query(`SELECT pg_advisory_lock(hashtext('bothooks:retention'))`);
       else if (!(await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext('bothooks:retention')) AS locked`)).rows[0].locked) return false;
@@ -103,6 +109,7 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
       healthy = false;
       throw error;
     } finally {
+      client.off('error', lost);
       client.release(!healthy);
     }
   }
