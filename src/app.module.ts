@@ -9,6 +9,7 @@ import { ErrorFilter } from './common/error.filter';
 import { OutboundModule } from './common/outbound/outbound.module';
 import { RequestValidationPipe } from './common/validation.pipe';
 import { DatabaseModule } from './database/database.module';
+import { RetentionModule } from './database/retention';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResponsesModule } from './responses/responses.module';
@@ -25,6 +26,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     ResponsesModule,
     ConnectionsModule,
     WebhooksModule,
+    RetentionModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ErrorFilter },

@@ -7,13 +7,19 @@ import { Sql } from '../database/sql';
 
 type PurgeKind = 'bot' | 'connection';
 
-/** One step of a purge: deletes at most $2 rows of the target $1, so no statement holds locks for long. */
+/**
+ * One step of a purge: deletes at most $2 rows of the target $1, so no statement holds locks for long.
+ * The partitioned tables' rows are named by primary key: a ctid is only unique within one partition.
+ */
 const STEPS: Record<PurgeKind, string[]> = {
   bot: [
-    `DELETE FROM invocations WHERE ctid IN (SELECT ctid FROM invocations WHERE bot_id = $1 LIMIT $2)`,
+    `DELETE FROM invocations WHERE (id, received_at) IN (SELECT id, received_at FROM invocations WHERE bot_id = $1 LIMIT $2)`,
     `DELETE FROM revoked_webhooks WHERE ctid IN (SELECT ctid FROM revoked_webhooks WHERE bot_id = $1 LIMIT $2)`,
+    `DELETE FROM single_use_claims WHERE webhook_id IN (SELECT webhook_id FROM single_use_claims WHERE bot_id = $1 LIMIT $2)`,
   ],
-  connection: [`DELETE FROM connection_deliveries WHERE ctid IN (SELECT ctid FROM connection_deliveries WHERE connection_id = $1 LIMIT $2)`],
+  connection: [
+    `DELETE FROM connection_deliveries WHERE (id, created_at) IN (SELECT id, created_at FROM connection_deliveries WHERE connection_id = $1 LIMIT $2)`,
+  ],
 };
 
 /**
@@ -30,6 +36,11 @@ export class Purger implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly running = new Set<Promise<void>>();
   private draining: Promise<void> | null = null;
   private drainAgain = false;
+  /**
+   * The purges this instance is working on. The advisory lock keeps other instances off them, but not
+   * this one on the embedded database, whose connections share one session (and so its locks).
+   */
+  private readonly active = new Set<string>();
 
   constructor(
     private readonly sql: Sql,
@@ -89,6 +100,7 @@ export class Purger implements OnApplicationBootstrap, OnModuleDestroy {
     );
     for (const { kind, target_id: id } of pending) {
       if (this.stopping.signal.aborted) return;
+      if (this.active.has(lockName(kind, id))) continue;
       const client = await this.sql.pool.connect();
       let locked: boolean;
       try {
@@ -105,6 +117,7 @@ export class Purger implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Runs with the purge's lock held on `client`; gives both back when done or stopped. */
   private async purge(client: PoolClient, kind: PurgeKind, id: string): Promise<void> {
+    this.active.add(lockName(kind, id));
     try {
       for (const step of STEPS[kind]) {
         for (;;) {
@@ -118,6 +131,7 @@ export class Purger implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (error) {
       this.logger.error(`purging ${kind} ${id} failed, it resumes on the next start: ${(error as Error).message}`);
     } finally {
+      this.active.delete(lockName(kind, id));
       await this.release(client, kind, id).catch(() => client.release(true));
     }
   }

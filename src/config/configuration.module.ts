@@ -3,10 +3,11 @@ import { appConfig } from './app.config';
 import type { Configuration } from './configuration';
 import { connectionsConfig } from './connections.config';
 import { databaseConfig } from './database.config';
+import { retentionConfig } from './retention.config';
 import { securityConfig } from './security.config';
 import { webhooksConfig } from './webhooks.config';
 
-const SECTIONS = [appConfig, databaseConfig, securityConfig, webhooksConfig, connectionsConfig];
+const SECTIONS = [appConfig, databaseConfig, securityConfig, webhooksConfig, connectionsConfig, retentionConfig];
 
 /**
  * Provides each section of one Configuration, read once from the environment the caller was given. Nothing

@@ -24,6 +24,7 @@ describe('readConfiguration', () => {
       database: { url: undefined, dataDir: './data', purgeBatchSize: 5000, purgePauseMs: 50 },
       security: { encryptionKey: undefined, adminApiKey: undefined, outboundAllowPrivate: false, authFailuresPerMinute: 60 },
       connections: { circuitFailures: 5, circuitCooldownMs: 30_000 },
+      retention: { invocationDays: 30, deliveryDays: 30 },
     });
     expect(webhooks).toMatchObject({
       runtimeTimeoutMs: 10_000,
@@ -62,6 +63,8 @@ describe('readConfiguration', () => {
       CIRCUIT_COOLDOWN_MS: '500',
       PURGE_BATCH_SIZE: '10',
       PURGE_PAUSE_MS: '0',
+      INVOCATION_RETENTION_DAYS: '7',
+      DELIVERY_RETENTION_DAYS: '1',
     });
     expect(config.app).toEqual({ port: 8080, publicUrl: 'https://hooks.example.com', logLevel: 'warn', trustProxy: 2 });
     expect(config.http).toEqual({ headersTimeoutMs: 5000, requestTimeoutMs: 5000, maxConnections: 9 });
@@ -70,6 +73,14 @@ describe('readConfiguration', () => {
     expect(config.webhooks).toMatchObject({ runtimeTimeoutMs: 2000, maxBodyBytes: 100, rateLimitPerIp: 4, rateLimitPerWebhook: 6, ipAllowlistEntries: ['10.0.0.0/8'], retryScheduleSeconds: [1, 2], redisUrl: 'redis://cache:6379' });
     expect(config.webhooks.ipAllowlist.check('10.1.2.3', 'ipv4')).toBe(true);
     expect(config.connections).toEqual({ circuitFailures: 2, circuitCooldownMs: 500 });
+    expect(config.retention).toEqual({ invocationDays: 7, deliveryDays: 1 });
+  });
+
+  it('keeps at least a day of invocations and of deliveries', () => {
+    expect(problems({ INVOCATION_RETENTION_DAYS: '0', DELIVERY_RETENTION_DAYS: '1.5' })).toEqual([
+      'INVOCATION_RETENTION_DAYS must be an integer from 1 to 36500, got "0"',
+      'DELIVERY_RETENTION_DAYS must be an integer from 1 to 36500, got "1.5"',
+    ]);
   });
 
   it('builds the default PUBLIC_URL from PORT', () => {

@@ -24,6 +24,8 @@ export interface Configuration {
     redisUrl: string | undefined;
   };
   connections: { circuitFailures: number; circuitCooldownMs: number };
+  /** Whole days of invocations and of connection deliveries kept; older days are dropped. */
+  retention: { invocationDays: number; deliveryDays: number };
 }
 
 /** Parses and validates the whole environment at once; throws ConfigError naming every bad variable. */
@@ -73,6 +75,10 @@ export function readConfiguration(env: Record<string, string | undefined>): Conf
     connections: {
       circuitFailures: r.int('CIRCUIT_FAILURES', 5, 1, 1000),
       circuitCooldownMs: r.int('CIRCUIT_COOLDOWN_MS', 30_000, 100, 3_600_000),
+    },
+    retention: {
+      invocationDays: r.int('INVOCATION_RETENTION_DAYS', 30, 1, 36_500),
+      deliveryDays: r.int('DELIVERY_RETENTION_DAYS', 30, 1, 36_500),
     },
   };
   // Node refuses a server whose headers may take longer than the whole request.

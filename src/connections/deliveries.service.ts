@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { AppError } from '../common/errors';
-import { isUuid } from '../common/ids';
+import { idTimeRange, isUuid } from '../common/ids';
 import { DEFAULT_PAGE_SIZE } from '../common/page-query';
 import { Sql } from '../database/sql';
 import { DispatchService } from './dispatch.service';
@@ -76,8 +76,8 @@ export class DeliveriesService {
   async retry(principal: Principal, connectionId: string, deliveryId: string): Promise<DispatchResultView> {
     const connection = await this.dispatcher.find(principal, connectionId);
     const [row] = await this.sql.query<{ request_body: string }>(
-      `SELECT request_body FROM connection_deliveries WHERE id = $1 AND connection_id = $2`,
-      [deliveryId, connectionId],
+      `SELECT request_body FROM connection_deliveries WHERE id = $1 AND connection_id = $2 AND created_at BETWEEN $3 AND $4`,
+      [deliveryId, connectionId, ...idTimeRange(deliveryId)],
     );
     if (!row) throw notFound(deliveryId);
     return this.dispatcher.send(connection, row.request_body);
@@ -86,8 +86,8 @@ export class DeliveriesService {
   private async findRow(connectionId: string, deliveryId: string): Promise<DeliveryDetailRow> {
     const [row] = await this.sql.query<DeliveryDetailRow>(
       `SELECT ${LIST_COLUMNS}, connection_id, request_url, request_headers, request_body, response_body
-       FROM connection_deliveries WHERE id = $1 AND connection_id = $2`,
-      [deliveryId, connectionId],
+       FROM connection_deliveries WHERE id = $1 AND connection_id = $2 AND created_at BETWEEN $3 AND $4`,
+      [deliveryId, connectionId, ...idTimeRange(deliveryId)],
     );
     if (!row) throw notFound(deliveryId);
     return row;

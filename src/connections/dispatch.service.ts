@@ -6,6 +6,7 @@ import { Batcher } from '../common/batcher';
 import { Clock } from '../common/clock';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import { AppError } from '../common/errors';
+import { uuidv7 } from '../common/ids';
 import { refuse } from './connection-refusals';
 import { OutboundClient, OutboundError } from '../common/outbound/outbound-client';
 import { connectionsConfig } from '../config/connections.config';
@@ -120,7 +121,8 @@ export class DispatchService {
       });
     }
 
-    const deliveryId = randomUUID();
+    // UUIDv7, so that a lookup by id finds its day partition (see idTimeRange).
+    const deliveryId = uuidv7(Date.now());
     const signed = connection.signer.sign(deliveryId, body);
     const startedAt = performance.now();
     let outcome: DispatchOutcome;

@@ -7,6 +7,9 @@ import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import type { migrations as allMigrations } from '../../src/database/migrations';
+
+type MigrationList = typeof allMigrations;
 
 /**
  * One fresh database per test run: a new `bothooks_test_…` database on the server in DATABASE_URL,
@@ -17,12 +20,13 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(serverUrl: string | undefined): Promise<TestDatabase> {
+/** `migrations`: run only these (a prefix of the list), and leave out pg-boss's schema. */
+export async function createTestDatabase(serverUrl: string | undefined, migrations?: MigrationList): Promise<TestDatabase> {
   if (!serverUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'bothooks-test-'));
     // Several test apps share this server, each with its own pool; leave them room.
     const embedded = await EmbeddedPostgres.start(dir, 64);
-    await migrate(embedded.url);
+    await migrate(embedded.url, migrations);
     return {
       url: embedded.url,
       drop: async () => {
@@ -42,7 +46,7 @@ export async function createTestDatabase(serverUrl: string | undefined): Promise
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   assertTestDatabase(url.toString());
-  await migrate(url.toString());
+  await migrate(url.toString(), migrations);
   return {
     url: url.toString(),
     drop: async () => {
@@ -67,12 +71,12 @@ export function assertTestDatabase(url: string): void {
  * Our migrations, and pg-boss's schema as the first start would leave it: test apps boot side by side, and
  * two pg-boss instances installing their schema at once on a fresh database race in Postgres's catalog.
  */
-async function migrate(url: string): Promise<void> {
-  const dataSource = new DataSource(dataSourceOptions(url, 2));
+export async function migrate(url: string, migrations?: MigrationList): Promise<void> {
+  const dataSource = new DataSource({ ...dataSourceOptions(url, 2), ...(migrations && { migrations }) });
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });
-    await dataSource.query(PgBoss.getConstructionPlans('pgboss'));
+    if (!migrations) await dataSource.query(PgBoss.getConstructionPlans('pgboss'));
   } finally {
     await dataSource.destroy();
   }

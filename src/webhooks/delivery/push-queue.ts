@@ -18,6 +18,14 @@ const POLLING_SECONDS = 2;
 export const ABANDONED_AFTER_SECONDS = 30;
 /** How often pg-boss looks for such jobs (its default, 2 minutes, held a crash's deliveries that long). */
 const MAINTENANCE_SECONDS = 10;
+/**
+ * What keeps pg-boss's tables bounded (§6): a finished job moves to the archive after an hour (a failed
+ * one after a day, to be looked at), the archive is emptied of what is older than a day, and a job that
+ * was never fetched is archived a day after it was due. The invocation row, not the job, is the record
+ * of a delivery, and the sweeper queues again what a lost job leaves waiting.
+ */
+const JOB_RETENTION = { archiveCompletedAfterSeconds: 3600, archiveFailedAfterSeconds: 86_400, deleteAfterDays: 1 } as const;
+const UNFETCHED_RETENTION_DAYS = 1;
 
 export interface PushAttempt {
   invocationId: string;
@@ -68,12 +76,14 @@ export class PushQueue implements OnModuleDestroy {
       schedule: false,
       pollingIntervalSeconds: POLLING_SECONDS,
       maintenanceIntervalSeconds: MAINTENANCE_SECONDS,
+      ...JOB_RETENTION,
+      retentionDays: UNFETCHED_RETENTION_DAYS,
     });
     boss.on('error', (error: Error) => this.logger.error(`push queue: ${error.message}`));
     await boss.start();
     // Retrying a job is for a worker that died mid-batch, which its expiry has already waited out; failed
     // deliveries are rescheduled by us.
-    const options: PgBoss.Queue = { name: QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 1, retryBackoff: false };
+    const options: PgBoss.Queue = { name: QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 1, retryBackoff: false, retentionDays: UNFETCHED_RETENTION_DAYS };
     await boss.createQueue(QUEUE, options);
     // createQueue leaves an existing queue as it was; the options are ours to keep current.
     await boss.updateQueue(QUEUE, options);

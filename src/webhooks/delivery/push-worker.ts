@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { SecretBox } from '../../common/secret-box';
 import { Sql } from '../../database/sql';
+import { idsTimeRange } from '../../common/ids';
 import { PushAttempt, PushJob, PushQueue } from './push-queue';
 import { storableText } from '../../common/storable-text';
 import { RuntimeClient } from './runtime-client';
@@ -10,6 +11,7 @@ import { UpdateSignal } from '../updates/update-signal';
 
 interface DueRow {
   id: string;
+  received_at: Date;
   bot_id: string;
   payload: string;
   body: Buffer | null;
@@ -22,6 +24,7 @@ interface DueRow {
 
 interface Settlement {
   id: string;
+  receivedAt: Date;
   route: 'push' | 'pull';
   status: 'queued' | 'delivered' | 'failed';
   attempted: number;
@@ -38,9 +41,9 @@ const SETTLE = `
     route = u.route, status = u.status, attempts = i.attempts + u.attempted,
     http_status = CASE WHEN u.attempted > 0 THEN u.http_status ELSE i.http_status END,
     answer = u.answer, error = u.error, retry_step = u.retry_step, next_attempt_at = u.next_attempt_at, finished_at = u.finished_at
-  FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::int[], $5::int[], $6::text[], $7::text[], $8::int[], $9::timestamptz[], $10::timestamptz[])
-    AS u(id, route, status, attempted, http_status, answer, error, retry_step, next_attempt_at, finished_at)
-  WHERE i.id = u.id AND i.status = 'queued'`;
+  FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::int[], $5::int[], $6::text[], $7::text[], $8::int[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])
+    AS u(id, route, status, attempted, http_status, answer, error, retry_step, next_attempt_at, finished_at, received_at)
+  WHERE i.id = u.id AND i.received_at = u.received_at AND i.status = 'queued'`;
 
 /**
  * Async deliveries: each attempt posts the §3.4 message, put together again from the row, to the runtime; a failure is retried after
@@ -66,12 +69,13 @@ export class PushWorker implements OnModuleInit {
   private async deliver(jobs: PushJob[]): Promise<void> {
     const schedules = new Map(jobs.map((job) => [job.data.invocationId, job.data.schedule]));
     const ids = [...schedules.keys()];
-    // Only what is still waiting: a repeated job for an attempt already made finds nothing to do.
+    // Only what is still waiting: a repeated job for an attempt already made finds nothing to do. The
+    // ids' times bound the partitions read.
     const due = await this.sql.query<DueRow>(
-      `SELECT i.id, i.bot_id, i.payload, i.body, i.sealed, i.attempts, i.retry_step, b.runtime_url, b.signing_secret
+      `SELECT i.id, i.received_at, i.bot_id, i.payload, i.body, i.sealed, i.attempts, i.retry_step, b.runtime_url, b.signing_secret
          FROM invocations i JOIN bots b ON b.id = i.bot_id
-        WHERE i.id = ANY($1::uuid[]) AND i.status = 'queued' AND i.route = 'push'`,
-      [ids],
+        WHERE i.id = ANY($1::uuid[]) AND i.received_at BETWEEN $2 AND $3 AND i.status = 'queued' AND i.route = 'push'`,
+      [ids, ...idsTimeRange(ids)],
       'push_due',
     );
     const settlements = await Promise.all(due.map((row) => this.attempt(row, schedules.get(row.id)!)));
@@ -90,7 +94,7 @@ export class PushWorker implements OnModuleInit {
   }
 
   private async attempt(row: DueRow, schedule: number[]): Promise<Settlement> {
-    const base = { id: row.id, route: 'push' as const, answer: null, retryStep: row.retry_step, nextAttemptAt: null, finishedAt: null };
+    const base = { id: row.id, receivedAt: row.received_at, route: 'push' as const, answer: null, retryStep: row.retry_step, nextAttemptAt: null, finishedAt: null };
     // The bot lost its runtime since the call arrived: the invocation waits in its update queue instead.
     if (row.runtime_url === null) return { ...base, route: 'pull', status: 'queued', attempted: 0, httpStatus: null, error: null };
     const outcome = await this.runtime.deliver({ botId: row.bot_id, runtimeUrl: row.runtime_url, signingSecretSealed: row.signing_secret }, row.id, readStoredMessage(row, this.secrets));
@@ -119,6 +123,7 @@ export class PushWorker implements OnModuleInit {
         settlements.map((s) => s.retryStep),
         settlements.map((s) => s.nextAttemptAt),
         settlements.map((s) => s.finishedAt),
+        settlements.map((s) => s.receivedAt),
       ],
       'push_settle',
     );

@@ -13,7 +13,6 @@ const BATCH = 1000;
  * another instance does it too.
  * - Async invocations overdue for their next attempt (their job was lost to a crash between the commit
  *   and the queueing, or between a failed attempt and its reschedule) are queued again.
- * - Idempotency keys older than 24 h are released.
  * - The queue-depth gauge is refreshed.
  */
 @Injectable()
@@ -60,8 +59,6 @@ export class Sweeper implements OnApplicationBootstrap, OnModuleDestroy {
     );
     await this.queue.schedule(overdue.map((row) => ({ invocationId: row.id, attempt: row.attempts + 1 })));
     if (overdue.length > 0) this.logger.warn(`queued ${overdue.length} overdue async deliveries again`);
-
-    await this.sql.query(`UPDATE invocations SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND received_at < now() - interval '24 hours'`);
 
     const depths = await this.sql.query<{ route: string; waiting: number }>(
       `SELECT route, count(*)::int AS waiting FROM invocations WHERE status = 'queued' AND route IN ('push', 'pull') GROUP BY route`,

@@ -22,6 +22,8 @@ export interface NewInvocation {
   singleUse: boolean;
   idempotencyKey: string | null;
   receivedAt: Date;
+  /** When the URL stops working (null: never), and so how long its single use must be remembered. */
+  urlExpiresAt: Date | null;
 }
 
 export type Route = 'sync' | 'push' | 'pull';
@@ -44,6 +46,9 @@ export type Recorded =
 /** How a sync call ended, and (when it carried an idempotency key) the answer to replay. */
 export interface SyncSettlement {
   id: string;
+  receivedAt: Date;
+  webhookId: string;
+  idempotencyKey: string | null;
   status: 'answered' | 'failed';
   httpStatus: number | null;
   answer: string | null;
@@ -70,8 +75,11 @@ interface RecordRow {
 /**
  * One statement per batch of calls, and so one round trip and one commit: it checks that the bot still
  * exists, that the URL key has not been rotated out and the URL not revoked, looks the idempotency key
- * up, and inserts the invocations that pass. The single-use and idempotency unique indexes settle races
- * (ON CONFLICT DO NOTHING), including between calls in the same batch.
+ * up, and writes the calls that pass. A call takes its URL's single use first, then its idempotency key,
+ * and is inserted only when it got both, so that nothing is half-written: both are primary keys of small
+ * tables of their own (a partitioned table cannot have a unique index without its partition key), and
+ * their ON CONFLICT settles races, including between calls in the same batch. A key past its 24 h is
+ * taken over in place; its time is the call's, like everything else the call is judged by.
  *
  * The message frames travel as one JSON array, not a text[]: pg builds an array parameter by escaping
  * every element into new strings, which for the frames was a large share of what the receive path
@@ -83,8 +91,8 @@ const RECORD = `
   WITH input AS (
     SELECT t.*, p.payload
     FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::int[], $5::varchar[], $6::varchar[], $7::varchar[],
-                $8::varchar[], $9::varchar[], $11::bool[], $12::varchar[], $13::timestamptz[], $14::bytea[], $15::text[])
-      WITH ORDINALITY AS t(id, webhook_id, bot_id, key_version, command, user_id, chat_id, method, mode, single_use, idempotency_key, received_at, body, sealed, ord)
+                $8::varchar[], $9::varchar[], $11::bool[], $12::varchar[], $13::timestamptz[], $14::bytea[], $15::text[], $16::timestamptz[])
+      WITH ORDINALITY AS t(id, webhook_id, bot_id, key_version, command, user_id, chat_id, method, mode, single_use, idempotency_key, received_at, body, sealed, url_expires_at, ord)
     JOIN json_array_elements_text($10::json) WITH ORDINALITY AS p(payload, ord) ON p.ord = t.ord
   ),
   checked AS (
@@ -101,16 +109,35 @@ const RECORD = `
     FROM input i
     LEFT JOIN bots b ON b.id = i.bot_id
     LEFT JOIN url_keys k ON k.bot_id = i.bot_id AND k.version = i.key_version
-    LEFT JOIN invocations e ON e.webhook_id = i.webhook_id AND e.idempotency_key = i.idempotency_key AND e.received_at > now() - interval '24 hours'
+    LEFT JOIN idempotency_keys ik ON ik.webhook_id = i.webhook_id AND ik.key = i.idempotency_key AND ik.expires_at > i.received_at
+    LEFT JOIN invocations e ON e.id = ik.invocation_id AND e.received_at = ik.received_at
+  ),
+  claimed AS (
+    INSERT INTO single_use_claims (webhook_id, invocation_id, bot_id, expires_at)
+    SELECT webhook_id, id, bot_id, url_expires_at FROM checked WHERE verdict = 'new' AND single_use
+    ON CONFLICT DO NOTHING
+    RETURNING invocation_id
+  ),
+  keyed AS (
+    INSERT INTO idempotency_keys AS k (webhook_id, key, invocation_id, received_at, expires_at)
+    SELECT DISTINCT ON (webhook_id, idempotency_key) webhook_id, idempotency_key, id, received_at, received_at + interval '24 hours'
+      FROM checked
+     WHERE verdict = 'new' AND idempotency_key IS NOT NULL AND (NOT single_use OR id IN (SELECT invocation_id FROM claimed))
+     ORDER BY webhook_id, idempotency_key, ord
+    ON CONFLICT (webhook_id, key) DO UPDATE SET invocation_id = excluded.invocation_id, received_at = excluded.received_at, expires_at = excluded.expires_at
+      WHERE k.expires_at <= excluded.received_at
+    RETURNING invocation_id
   ),
   inserted AS (
-    INSERT INTO invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, route, status, payload, body, sealed, holds_single_use, idempotency_key, received_at, next_attempt_at)
+    INSERT INTO invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, route, status, payload, body, sealed, received_at, next_attempt_at)
     SELECT id, webhook_id, bot_id, command, user_id, chat_id, method, route,
            CASE route WHEN 'sync' THEN 'received' ELSE 'queued' END,
-           payload, body, sealed, single_use, idempotency_key, received_at,
+           payload, body, sealed, received_at,
            CASE route WHEN 'push' THEN received_at END
-    FROM checked WHERE verdict = 'new'
-    ON CONFLICT DO NOTHING
+    FROM checked
+    WHERE verdict = 'new'
+      AND (NOT single_use OR id IN (SELECT invocation_id FROM claimed))
+      AND (idempotency_key IS NULL OR id IN (SELECT invocation_id FROM keyed))
     RETURNING id
   )
   SELECT CASE WHEN c.verdict = 'new' AND n.id IS NULL THEN 'conflict' ELSE c.verdict END AS verdict,
@@ -121,18 +148,28 @@ const RECORD = `
 
 /**
  * A failed sync call gives back its idempotency key, so that the caller may retry; its single use only
- * when the request never reached the runtime (§3.2: single use means the runtime saw it once).
+ * when the request never reached the runtime (§3.2: single use means the runtime saw it once). Each
+ * settlement names its row by (id, received_at), the invocation's primary key, so it reads one partition.
  */
 const SETTLE_SYNC = `
+  WITH u AS (
+    SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::jsonb[], $9::text[], $10::bool[],
+                         $11::timestamptz[], $12::uuid[], $13::varchar[])
+      AS u(id, status, http_status, answer, error, finished_at, reply_status, reply_headers, reply_body, gives_back_use, received_at, webhook_id, idempotency_key)
+  ),
+  released_keys AS (
+    DELETE FROM idempotency_keys k USING u
+     WHERE u.status = 'failed' AND k.webhook_id = u.webhook_id AND k.key = u.idempotency_key AND k.invocation_id = u.id
+  ),
+  released_uses AS (
+    DELETE FROM single_use_claims c USING u WHERE u.gives_back_use AND c.webhook_id = u.webhook_id AND c.invocation_id = u.id
+  )
   UPDATE invocations AS i SET
     status = u.status, http_status = u.http_status, answer = u.answer, error = u.error,
     attempts = i.attempts + 1, finished_at = u.finished_at,
-    reply_status = u.reply_status, reply_headers = u.reply_headers, reply_body = u.reply_body,
-    idempotency_key = CASE WHEN u.status = 'failed' THEN NULL ELSE i.idempotency_key END,
-    holds_single_use = i.holds_single_use AND NOT u.gives_back_use
-  FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::jsonb[], $9::text[], $10::bool[])
-    AS u(id, status, http_status, answer, error, finished_at, reply_status, reply_headers, reply_body, gives_back_use)
-  WHERE i.id = u.id`;
+    reply_status = u.reply_status, reply_headers = u.reply_headers, reply_body = u.reply_body
+  FROM u
+  WHERE i.id = u.id AND i.received_at = u.received_at`;
 
 // A few statements in flight: under load each carries many calls (fewer commits and round trips), while
 // Postgres still overlaps their work. Fewer held throughput back, more gained nothing, and this many leaves
@@ -164,27 +201,33 @@ export class InvocationStore {
   }
 
   /**
-   * The insert lost a race on a unique index: the URL's single use is taken, or another call with the
-   * same idempotency key committed first, or an expired key (older than 24 h) is still on an old
-   * invocation because the sweeper has not cleared it yet; then the key is freed and the call written again.
+   * The call lost a race for its URL's single use, or for its idempotency key to another call that came
+   * first; that call's outcome is replayed once it is committed.
    */
   private async resolveConflict(call: NewInvocation, retried: boolean): Promise<Recorded> {
     if (call.idempotencyKey !== null && !retried) {
-      const [earlier] = await this.sql.query<RecordRow & { fresh: boolean }>(
-        `SELECT id AS earlier_id, route AS earlier_route, status AS earlier_status, reply_status, reply_headers, reply_body,
-                received_at > now() - interval '24 hours' AS fresh
-           FROM invocations WHERE webhook_id = $1 AND idempotency_key = $2`,
-        [call.webhookId, call.idempotencyKey],
+      const [earlier] = await this.sql.query<RecordRow>(
+        `SELECT e.id AS earlier_id, e.route AS earlier_route, e.status AS earlier_status, e.reply_status, e.reply_headers, e.reply_body
+           FROM idempotency_keys k JOIN invocations e ON e.id = k.invocation_id AND e.received_at = k.received_at
+          WHERE k.webhook_id = $1 AND k.key = $2 AND k.expires_at > $3`,
+        [call.webhookId, call.idempotencyKey, call.receivedAt],
       );
-      if (earlier?.fresh) return { verdict: 'replay', earlier: earlierCall(earlier) };
-      if (earlier) await this.sql.query(`UPDATE invocations SET idempotency_key = NULL WHERE id = $1`, [earlier.earlier_id]);
-      if (earlier || !call.singleUse) return this.record(call, true);
+      if (earlier) return { verdict: 'replay', earlier: earlierCall(earlier) };
+      if (!call.singleUse) return this.record(call, true);
     }
     return { verdict: call.singleUse ? 'used' : 'busy' };
   }
 
+  /** A revoked URL's tombstone learns from a call of it how long it must stay: as long as the URL lives. */
+  async noteRevokedUrl(webhookId: string, botId: string, urlExpiresAt: Date | null): Promise<void> {
+    await this.sql.query(
+      `UPDATE revoked_webhooks SET expires_at = $3 WHERE webhook_id = $1 AND (bot_id IS NULL OR bot_id = $2) AND expires_at IS NULL`,
+      [webhookId, botId, urlExpiresAt ?? 'infinity'],
+    );
+  }
+
   private async recordBatch(calls: NewInvocation[]): Promise<RecordRow[]> {
-    const columns: unknown[][] = Array.from({ length: 14 }, () => new Array(calls.length));
+    const columns: unknown[][] = Array.from({ length: 15 }, () => new Array(calls.length));
     const frames = new Array<string>(calls.length);
     for (let i = 0; i < calls.length; i++) {
       const c = calls[i];
@@ -204,6 +247,7 @@ export class InvocationStore {
       const stored = storableMessage(c.message, this.secrets);
       columns[12][i] = stored.body;
       columns[13][i] = stored.sealed;
+      columns[14][i] = c.urlExpiresAt;
     }
     return this.sql.query<RecordRow>(RECORD, [...columns.slice(0, 9), JSON.stringify(frames), ...columns.slice(9)], 'invocations_record');
   }
@@ -222,6 +266,9 @@ export class InvocationStore {
         settlements.map((s) => (s.reply ? JSON.stringify(s.reply.headers) : null)),
         settlements.map((s) => storableText(s.reply?.body ?? null)),
         settlements.map((s) => s.givesBackUse),
+        settlements.map((s) => s.receivedAt),
+        settlements.map((s) => s.webhookId),
+        settlements.map((s) => s.idempotencyKey),
       ],
       'invocations_settle_sync',
     );

@@ -4,7 +4,7 @@ import { AppError } from '../../common/errors';
 import { SecretBox } from '../../common/secret-box';
 import { decodeCursor, encodeCursor } from '../../common/cursor';
 import { DEFAULT_PAGE_SIZE } from '../../common/page-query';
-import { isUuid } from '../../common/ids';
+import { idTimeRange, isUuid } from '../../common/ids';
 import { Sql } from '../../database/sql';
 import { PushQueue } from '../delivery/push-queue';
 import type { InvocationDetail, InvocationPage, InvocationsQuery, InvocationStatus, InvocationView } from './invocations.dto';
@@ -71,8 +71,9 @@ export class InvocationsService {
    */
   async get(principal: Principal, id: string): Promise<InvocationDetail> {
     const [row] = await this.sql.query<InvocationRow & StoredRow>(
-      `SELECT ${COLUMNS}, payload, body, sealed FROM invocations WHERE id = $1 AND EXISTS (SELECT 1 FROM bots b WHERE b.id = invocations.bot_id)`,
-      [id],
+      `SELECT ${COLUMNS}, payload, body, sealed FROM invocations
+        WHERE id = $1 AND received_at BETWEEN $2 AND $3 AND EXISTS (SELECT 1 FROM bots b WHERE b.id = invocations.bot_id)`,
+      [id, ...idTimeRange(id)],
       'invocations_get',
     );
     if (!row || !canSeeBot(principal, row.bot_id)) throw notFound(id);
@@ -84,7 +85,8 @@ export class InvocationsService {
    * schedule, or, when the bot has no runtime now, put back at the end of its update queue.
    */
   async redeliver(principal: Principal, id: string): Promise<void> {
-    const [row] = await this.sql.query<{ bot_id: string; status: string }>(`SELECT bot_id, status FROM invocations WHERE id = $1`, [id]);
+    const range = idTimeRange(id);
+    const [row] = await this.sql.query<{ bot_id: string; status: string }>(`SELECT bot_id, status FROM invocations WHERE id = $1 AND received_at BETWEEN $2 AND $3`, [id, ...range]);
     if (!row || !canSeeBot(principal, row.bot_id)) throw notFound(id);
     if (row.status === 'received') throw new AppError('conflict', `invocation ${id} is still being answered`);
     const [requeued] = await this.sql.query<{ route: 'push' | 'pull'; attempts: number }>(
@@ -92,9 +94,9 @@ export class InvocationsService {
           SET route = CASE WHEN b.runtime_url IS NULL THEN 'pull' ELSE 'push' END,
               status = 'queued', retry_step = 0, next_attempt_at = now(), update_id = NULL, error = NULL, finished_at = NULL
          FROM bots b
-        WHERE i.id = $1 AND b.id = i.bot_id
+        WHERE i.id = $1 AND i.received_at BETWEEN $2 AND $3 AND b.id = i.bot_id
         RETURNING i.route, i.attempts`,
-      [id],
+      [id, ...range],
     );
     if (!requeued) throw notFound(id);
     if (requeued.route === 'push') await this.queue.schedule([{ invocationId: id, attempt: requeued.attempts + 1 }]);

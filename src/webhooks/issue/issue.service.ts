@@ -86,7 +86,13 @@ export class IssueService {
   async revoke(principal: Principal, webhookId: string): Promise<void> {
     const botId = await this.issuedFor(principal, webhookId);
     if (botId === undefined) throw new AppError('not_found', `webhook ${webhookId} not found`);
-    await this.sql.query(`INSERT INTO revoked_webhooks (webhook_id, bot_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [webhookId, botId]);
+    // The bot's newest URL key signed this URL or an older one did: once all of those are rotated out,
+    // the URL cannot be called and the tombstone can go (see Retention).
+    await this.sql.query(
+      `INSERT INTO revoked_webhooks (webhook_id, bot_id, key_version)
+       VALUES ($1, $2::varchar, (SELECT max(version) FROM url_keys WHERE bot_id = $2::varchar)) ON CONFLICT DO NOTHING`,
+      [webhookId, botId],
+    );
   }
 
   private async issuedFor(principal: Principal, webhookId: string): Promise<string | undefined> {

@@ -18,7 +18,7 @@ import { RuntimeClient } from '../delivery/runtime-client';
 import { runtimeMessage, storedMessage } from '../shared/runtime-message';
 import { RUNTIME_FAILURE_MESSAGES, type RuntimeOutcome } from '../delivery/runtime-reply';
 import { UpdateSignal } from '../updates/update-signal';
-import { uuidv7 } from '../shared/uuid';
+import { uuidv7 } from '../../common/ids';
 import { openWebhookToken, readWebhookToken } from '../issue/webhook-url';
 import { WEBHOOK_PATH } from '../../common/webhook-path';
 import { allowedHeaders, allowedOrigin } from './cors';
@@ -124,6 +124,7 @@ export class ReceiveService {
         singleUse: claims.singleUse,
         idempotencyKey: idempotency,
         receivedAt,
+        urlExpiresAt: claims.expiresAt === null ? null : new Date(claims.expiresAt * 1000),
       });
       switch (recorded.verdict) {
         case 'bot_gone':
@@ -131,6 +132,7 @@ export class ReceiveService {
         case 'key_retired':
           throw rotatedOut();
         case 'revoked':
+          await this.store.noteRevokedUrl(claims.webhookId, claims.botId, claims.expiresAt === null ? null : new Date(claims.expiresAt * 1000));
           throw refuse('url_revoked', 'this URL has been revoked');
         case 'used':
           throw refuse('url_used', 'this single-use URL has already been used');
@@ -154,6 +156,9 @@ export class ReceiveService {
         outcome = 'failed';
         await this.store.settleSync({
           id,
+          receivedAt,
+          webhookId: claims.webhookId,
+          idempotencyKey: idempotency,
           status: 'failed',
           httpStatus: delivered.httpStatus,
           answer: null,
@@ -167,6 +172,9 @@ export class ReceiveService {
       const answer = answerOf(delivered, claims.redirect);
       await this.store.settleSync({
         id,
+        receivedAt,
+        webhookId: claims.webhookId,
+        idempotencyKey: idempotency,
         status: 'answered',
         httpStatus: delivered.httpStatus,
         answer: delivered.messages.at(-1) ?? null,

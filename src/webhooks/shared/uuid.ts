@@ -1,14 +1,4 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-
-/**
- * A UUIDv7: 48 bits of milliseconds, then randomness. Invocation ids sort by arrival, so the primary key
- * doubles as the newest-first order and new rows land at the end of the index. Built on randomUUID(),
- * whose entropy is pooled, because this runs once per webhook call.
- */
-export function uuidv7(now: number): string {
-  const time = now.toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
-}
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * The same UUID for the same (name, n) every time (version 8, from SHA-256), so that a job scheduled twice

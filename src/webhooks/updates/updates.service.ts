@@ -19,15 +19,15 @@ export interface UpdatesRequest {
  */
 const TAKE = `
   WITH fresh AS (
-    SELECT id FROM invocations
+    SELECT id, received_at FROM invocations
      WHERE bot_id = $1::varchar AND route = 'pull' AND status = 'queued' AND update_id IS NULL
      ORDER BY id
      LIMIT $3
      FOR UPDATE SKIP LOCKED
   ), numbered AS (
-    SELECT id, nextval('invocation_update_ids') AS update_id FROM (SELECT id FROM fresh ORDER BY id) ordered
+    SELECT id, received_at, nextval('invocation_update_ids') AS update_id FROM (SELECT id, received_at FROM fresh ORDER BY id) ordered
   ), stamped AS (
-    UPDATE invocations i SET update_id = n.update_id FROM numbered n WHERE i.id = n.id RETURNING i.update_id, i.payload, i.body, i.sealed
+    UPDATE invocations i SET update_id = n.update_id FROM numbered n WHERE i.id = n.id AND i.received_at = n.received_at RETURNING i.update_id, i.payload, i.body, i.sealed
   )
   SELECT update_id, payload, body, sealed FROM (
     SELECT update_id, payload, body, sealed FROM invocations

@@ -1,0 +1,3 @@
+import { configSection } from './section';
+
+export const retentionConfig = configSection('retention');

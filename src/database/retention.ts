@@ -1,0 +1,161 @@
+import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { Clock, ClockModule } from '../common/clock';
+import { retentionConfig } from '../config/retention.config';
+import type { ConfigType } from '../config/section';
+import { Sql } from './sql';
+
+const EVERY_MS = 60 * 60 * 1000;
+/** Day partitions kept ready past today, so that a job stopped for a few days stops no call. */
+export const DAYS_AHEAD = 7;
+/** Rows deleted per statement from the small tables, so that no statement holds locks for long. */
+const BATCH = 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+interface PartitionedTable {
+  name: string;
+  key: string;
+  days: (config: ConfigType<typeof retentionConfig>) => number;
+}
+
+const PARTITIONED: PartitionedTable[] = [
+  { name: 'invocations', key: 'received_at', days: (config) => config.invocationDays },
+  { name: 'connection_deliveries', key: 'created_at', days: (config) => config.deliveryDays },
+];
+
+/**
+ * Each statement removes at most BATCH rows that can matter no more: idempotency records past their
+ * 24 h, single-use claims of URLs that have expired, and revocation tombstones of URLs that can no longer
+ * be called, because they have expired or because every URL key that can have signed them (versions up
+ * to the newest when the URL was revoked) has been rotated out. :now is a few minutes ago, since each
+ * instance judges a call by its own clock, and one a little behind this one's must still find them.
+ */
+const SWEEPS = [
+  `DELETE FROM idempotency_keys WHERE (webhook_id, key) IN (SELECT webhook_id, key FROM idempotency_keys WHERE expires_at <= :now LIMIT ${BATCH})`,
+  `DELETE FROM single_use_claims WHERE webhook_id IN (SELECT webhook_id FROM single_use_claims WHERE expires_at <= :now LIMIT ${BATCH})`,
+  `DELETE FROM revoked_webhooks WHERE ctid IN (
+     SELECT ctid FROM revoked_webhooks r
+      WHERE r.expires_at <= :now
+         OR (r.key_version IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM url_keys k WHERE k.bot_id = r.bot_id AND k.version <= r.key_version AND (k.retires_at IS NULL OR k.retires_at > :now)))
+      LIMIT ${BATCH})`,
+];
+
+/**
+ * Retention (contract §6): invocations and connection deliveries are kept in one partition per UTC day,
+ * and a day is dropped whole once it is older than its table's retention (rows are kept at least that
+ * many days, at most a day more), with no DELETE scan. The job also keeps partitions ready for the days
+ * ahead, gives days the default partition caught a partition of their own, and empties the small tables
+ * of what has expired. It runs at start and every hour, on one instance at a time: the others find the
+ * advisory lock taken and leave the run to its holder.
+ */
+@Injectable()
+export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Retention');
+  private timer: NodeJS.Timeout | null = null;
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly clock: Clock,
+    @Inject(retentionConfig.KEY) private readonly config: ConfigType<typeof retentionConfig>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.tick();
+    this.timer = setInterval(() => this.tick(), EVERY_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.last;
+  }
+
+  /**
+   * One run, after any run of this instance still going. `wait` waits for another instance's run to end
+   * instead of leaving this one to it. Resolves to whether this instance did the run.
+   */
+  run(options: { wait?: boolean } = {}): Promise<boolean> {
+    const run = this.last.catch(() => undefined).then(() => this.runOnce(options.wait ?? false));
+    this.last = run;
+    return run;
+  }
+
+  private tick(): void {
+    this.run().catch((error: Error) => this.logger.warn(`retention run failed, tried again within the hour: ${error.message}`));
+  }
+
+  private async runOnce(wait: boolean): Promise<boolean> {
+    const client = await this.sql.pool.connect();
+    let healthy = true;
+    // The pool listens for errors only on idle connections; a connection lost while this one is held
+    // would otherwise be an unhandled error event. Its queries fail, and it is discarded when released.
+    const lost = () => {
+      healthy = false;
+    };
+    client.on('error', lost);
+    try {
+      if (wait) await client.query(`SELECT pg_advisory_lock(hashtext('bothooks:retention'))`);
+      else if (!(await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext('bothooks:retention')) AS locked`)).rows[0].locked) return false;
+      try {
+        await this.maintain(client, this.clock.now());
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock(hashtext('bothooks:retention'))`);
+      }
+      return true;
+    } catch (error) {
+      healthy = false;
+      throw error;
+    } finally {
+      client.off('error', lost);
+      client.release(!healthy);
+    }
+  }
+
+  /**
+   * Each step on its own: one that fails (a lock not had in time) leaves the others to be done. Values are
+   * written into the statements (dates and table names made here, nothing from outside), so that each is
+   * one simple-protocol message: the embedded database serves all connections from one session, where a
+   * statement prepared in several messages can interleave with another connection's.
+   */
+  private async maintain(client: PoolClient, now: number): Promise<void> {
+    const today = Math.floor(now / DAY_MS) * DAY_MS;
+    for (const table of PARTITIONED) {
+      const keepFrom = isoDay(today - table.days(this.config) * DAY_MS);
+      await this.step(`making ${table.name} partitions`, async () => {
+        const strays = await client.query<{ day: string }>(
+          `SELECT DISTINCT to_char((${table.key} AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day FROM ${table.name}_default WHERE ${table.key} >= '${keepFrom}'::date`,
+        );
+        const ahead = Array.from({ length: DAYS_AHEAD + 1 }, (_, n) => isoDay(today + n * DAY_MS));
+        for (const day of new Set([...strays.rows.map((row) => row.day), ...ahead])) {
+          await client.query(`SELECT create_day_partition('${table.name}', '${day}'::date)`);
+        }
+      });
+      await this.step(`dropping ${table.name} partitions`, async () => {
+        const [{ dropped }] = (await client.query<{ dropped: number }>(`SELECT drop_day_partitions('${table.name}', '${keepFrom}'::date) AS dropped`)).rows;
+        if (dropped > 0) this.logger.log(`dropped ${dropped} day partition(s) of ${table.name} before ${keepFrom}`);
+      });
+    }
+    const at = `'${new Date(now - CLOCK_SKEW_MS).toISOString()}'::timestamptz`;
+    for (const sweep of SWEEPS) {
+      await this.step('removing expired rows', async () => {
+        while ((await client.query(sweep.replaceAll(':now', at))).rowCount === BATCH);
+      });
+    }
+  }
+
+  private async step(what: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.warn(`retention: ${what} failed, tried again on the next run: ${(error as Error).message}`);
+    }
+  }
+}
+
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+@Module({ imports: [ClockModule], providers: [Retention], exports: [Retention] })
+export class RetentionModule {}

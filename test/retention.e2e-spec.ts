@@ -1,0 +1,196 @@
+import { Clock } from '../src/common/clock';
+import { Retention } from '../src/database/retention';
+import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+
+describe('retention', () => {
+  let t: TestApp;
+  let bot: TestBot;
+  let clock: Clock;
+  let retention: Retention;
+  const realNow = Date.now();
+  let now = realNow;
+
+  beforeAll(async () => {
+    t = await startApp({ INVOCATION_RETENTION_DAYS: '3', DELIVERY_RETENTION_DAYS: '3', WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
+    // No runtime: every call waits in the bot's update queue, answered 202 at once.
+    bot = await t.createBot();
+    clock = t.app.get(Clock);
+    clock.now = () => now;
+    retention = t.app.get(Retention);
+  });
+  afterAll(async () => {
+    clock.now = () => Date.now();
+    await t.close();
+  });
+  afterEach(() => {
+    now = realNow;
+  });
+
+  async function issue(fields: Record<string, unknown> = {}): Promise<{ path: string; webhookId: string }> {
+    const res = await t.http.post('/v1/webhooks').set(...bearer(bot.apiKey)).send({ command: '/order', ...fields });
+    expect(res.status).toBe(201);
+    return { path: (res.body.url as string).slice((res.body.url as string).indexOf('/w/')), webhookId: res.body.webhookId };
+  }
+
+  const call = (path: string, key?: string) => {
+    const req = t.http.post(path);
+    if (key !== undefined) req.set('idempotency-key', key);
+    return req.send('{"n":1}');
+  };
+
+  const invocation = (id: string) => t.http.get(`/v1/invocations/${id}`).set(...bearer(bot.apiKey));
+  const tableExists = async (name: string) => (await t.db.query(`SELECT to_regclass($1) IS NOT NULL AS exists`, [name])).rows[0].exists as boolean;
+
+  it('drops the days older than the retention, keeps the recent ones, and has partitions ready for the days ahead', async () => {
+    const { path } = await issue();
+    const connection = await t.http.post('/v2/integrations/webhook').set(...bearer(t.adminKey)).send({ storyId: bot.id, name: 'Orders', url: 'http://127.0.0.1:9/' });
+    expect(connection.status).toBe(201);
+    // A run five days ago made that day's partition, and those of the week after, ready.
+    now = realNow - 5 * DAY_MS;
+    await retention.run({ wait: true });
+    const ids: Record<string, string> = {};
+    for (const [name, ageDays] of [['old', 5], ['recent', 2], ['today', 0]] as const) {
+      now = realNow - ageDays * DAY_MS;
+      const res = await call(path);
+      expect(res.status).toBe(202);
+      ids[name] = res.body.invocationId;
+      await t.db.query(
+        `INSERT INTO connection_deliveries (id, connection_id, bot_id, status, duration_ms, request_url, request_headers, request_body, created_at)
+         VALUES (gen_random_uuid(), $1, $2, 'succeeded', 1, 'http://127.0.0.1:9/', '{}', $3, now() - $4::int * interval '1 day')`,
+        [connection.body.id, bot.id, JSON.stringify({ name }), ageDays],
+      );
+    }
+    now = realNow;
+    expect(await tableExists(`invocations_p${day(realNow - 5 * DAY_MS)}`)).toBe(true);
+    for (const id of Object.values(ids)) expect((await invocation(id)).status).toBe(200);
+
+    await retention.run({ wait: true });
+
+    expect((await invocation(ids.old)).status).toBe(404);
+    expect((await invocation(ids.recent)).status).toBe(200);
+    expect((await invocation(ids.today)).status).toBe(200);
+    expect((await t.db.query('SELECT id FROM invocations WHERE id = $1', [ids.old])).rows).toEqual([]);
+    expect(await tableExists(`invocations_p${day(realNow - 5 * DAY_MS)}`)).toBe(false);
+    expect(await tableExists(`connection_deliveries_p${day(realNow - 5 * DAY_MS)}`)).toBe(false);
+    const deliveries = await t.db.query(`SELECT request_body FROM connection_deliveries WHERE connection_id = $1 ORDER BY created_at`, [connection.body.id]);
+    expect(deliveries.rows.map((row) => JSON.parse(row.request_body).name)).toEqual(['recent', 'today']);
+    for (let n = 0; n <= 7; n++) {
+      expect(await tableExists(`invocations_p${day(realNow + n * DAY_MS)}`)).toBe(true);
+      expect(await tableExists(`connection_deliveries_p${day(realNow + n * DAY_MS)}`)).toBe(true);
+    }
+  });
+
+  it('gives a call whose day had no partition one of its own at the next run', async () => {
+    const { path } = await issue();
+    now = realNow - 2 * DAY_MS + 60_000;
+    await t.db.query(`SELECT drop_day_partitions('invocations', $1::date)`, [new Date(realNow - DAY_MS).toISOString().slice(0, 10)]);
+    expect(await tableExists(`invocations_p${day(now)}`)).toBe(false);
+    const res = await call(path);
+    expect(res.status).toBe(202);
+    const id = res.body.invocationId;
+    const where = async () => (await t.db.query(`SELECT tableoid::regclass::text AS part FROM invocations WHERE id = $1`, [id])).rows[0]?.part;
+    expect(await where()).toBe('invocations_default');
+    now = realNow;
+
+    await retention.run({ wait: true });
+
+    expect(await where()).toBe(`invocations_p${day(realNow - 2 * DAY_MS + 60_000)}`);
+    expect((await invocation(id)).status).toBe(200);
+  });
+
+  it('removes idempotency records past 24 h, and a repeat after them is a fresh call', async () => {
+    const { path, webhookId } = await issue();
+    const first = await call(path, 'order-1');
+    expect(first.status).toBe(202);
+    const replay = await call(path, 'order-1');
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body.invocationId).toBe(first.body.invocationId);
+    const keys = async () => (await t.db.query(`SELECT key FROM idempotency_keys WHERE webhook_id = $1 ORDER BY key`, [webhookId])).rows.map((row) => row.key);
+
+    now = realNow + 23 * 60 * 60 * 1000;
+    await retention.run({ wait: true });
+    expect(await keys()).toEqual(['order-1']);
+    expect((await call(path, 'order-1')).headers['idempotent-replayed']).toBe('true');
+
+    now = realNow + 25 * 60 * 60 * 1000;
+    await retention.run({ wait: true });
+    expect(await keys()).toEqual([]);
+    const fresh = await call(path, 'order-1');
+    expect(fresh.status).toBe(202);
+    expect(fresh.headers['idempotent-replayed']).toBeUndefined();
+    expect(fresh.body.invocationId).not.toBe(first.body.invocationId);
+  });
+
+  it('a repeat past 24 h is a fresh call even before the job has removed the record', async () => {
+    const { path } = await issue();
+    const first = await call(path, 'order-2');
+    now = realNow + 25 * 60 * 60 * 1000;
+    const fresh = await call(path, 'order-2');
+    expect(fresh.status).toBe(202);
+    expect(fresh.headers['idempotent-replayed']).toBeUndefined();
+    expect(fresh.body.invocationId).not.toBe(first.body.invocationId);
+    const replay = await call(path, 'order-2');
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body.invocationId).toBe(fresh.body.invocationId);
+  });
+
+  it('removes the single-use claims of expired URLs and keeps those of URLs that never expire', async () => {
+    const expiring = await issue({ singleUse: true, expiresIn: 60 });
+    const forever = await issue({ singleUse: true });
+    for (const url of [expiring, forever]) {
+      expect((await call(url.path)).status).toBe(202);
+      const again = await call(url.path);
+      expect(again.status).toBe(410);
+      expect(again.body.status.reason).toBe('url_used');
+    }
+    const claimed = async () =>
+      (await t.db.query(`SELECT webhook_id FROM single_use_claims WHERE webhook_id = ANY($1::uuid[])`, [[expiring.webhookId, forever.webhookId]])).rows.map((row) => row.webhook_id);
+
+    // Expired, but not for longer than clocks may disagree.
+    now = realNow + 3 * 60_000;
+    await retention.run({ wait: true });
+    expect((await claimed()).sort()).toEqual([expiring.webhookId, forever.webhookId].sort());
+
+    now = realNow + 10 * 60_000;
+    await retention.run({ wait: true });
+    expect(await claimed()).toEqual([forever.webhookId]);
+    expect((await call(forever.path)).body.status.reason).toBe('url_used');
+    expect((await call(expiring.path)).body.status.reason).toBe('url_expired');
+  });
+
+  it('removes the tombstones of revoked URLs that can no longer be called, and keeps one whose URL still could', async () => {
+    const expiring = await issue({ expiresIn: 60 });
+    const forever = await issue();
+    for (const url of [expiring, forever]) {
+      expect((await t.http.post(`/v1/webhooks/${url.webhookId}/revoke`).set(...bearer(bot.apiKey))).status).toBe(200);
+      expect((await call(url.path)).body.status.reason).toBe('url_revoked');
+    }
+    const tombstones = async () =>
+      (await t.db.query(`SELECT webhook_id FROM revoked_webhooks WHERE webhook_id = ANY($1::uuid[])`, [[expiring.webhookId, forever.webhookId]])).rows.map((row) => row.webhook_id);
+
+    now = realNow + 10 * 60_000;
+    await retention.run({ wait: true });
+    expect(await tombstones()).toEqual([forever.webhookId]);
+    expect((await call(forever.path)).body.status.reason).toBe('url_revoked');
+  });
+
+  it('removes a tombstone once every URL key that can have signed its URL is rotated out', async () => {
+    const other = await t.createBot();
+    const res = await t.http.post('/v1/webhooks').set(...bearer(other.apiKey)).send({ command: '/never-called' });
+    expect((await t.http.post(`/v1/webhooks/${res.body.webhookId}/revoke`).set(...bearer(other.apiKey))).status).toBe(200);
+    const tombstone = async () => (await t.db.query(`SELECT 1 FROM revoked_webhooks WHERE webhook_id = $1`, [res.body.webhookId])).rows.length;
+
+    await retention.run({ wait: true });
+    expect(await tombstone()).toBe(1);
+    expect((await t.http.post(`/v1/bots/${other.id}/rotate-url-key`).set(...bearer(t.adminKey)).send({ graceSeconds: 60 })).status).toBe(200);
+    await retention.run({ wait: true });
+    expect(await tombstone()).toBe(1);
+
+    now = realNow + 10 * 60_000;
+    await retention.run({ wait: true });
+    expect(await tombstone()).toBe(0);
+  });
+});
