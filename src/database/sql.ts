@@ -4,10 +4,11 @@ import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 
 /**
- * For list pages written as a range of an index in its order. Left to itself, the planner reads a filter
- * it expects to match few rows with a bitmap scan and sorts them, which is fast only while the estimate
- * is right: on a stale one it sorts a great many. Without sorts and bitmap scans, the one way left to a
- * page is down its index. SET LOCAL, so the settings end with the statement's transaction.
+ * For statements written to read a page as a range of an index in its order (lists, the pull queue). Left
+ * to itself, the planner reads what it expects to be few rows with a bitmap scan and sorts them, which is
+ * fast only while the estimate is right: on a wrong one it sorts a whole backlog. Without sorts and bitmap
+ * scans, the one way left to a page is down its index. SET LOCAL, so the settings end with the
+ * statement's transaction.
  */
 export const INDEX_ORDER = 'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off';
 
@@ -37,13 +38,13 @@ export class Sql implements OnModuleInit {
     return result.rows;
   }
 
-  /** A list page read in index order: see INDEX_ORDER. */
-  async queryInIndexOrder<T extends QueryResultRow = QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  /** A statement that reads a page of rows in the order of an index: see INDEX_ORDER. */
+  async queryInIndexOrder<T extends QueryResultRow = QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<T[]> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query(`BEGIN READ ONLY; ${INDEX_ORDER}`);
-      const result = await client.query<T>({ text, values });
+      await client.query(`BEGIN; ${INDEX_ORDER}`);
+      const result = await client.query<T>(name && this.namedStatements ? { name, text, values } : { text, values });
       await client.query('COMMIT');
       return result.rows;
     } catch (error) {

@@ -18,8 +18,9 @@ export interface UpdatesRequest {
  * can never confirm an update the bot has not seen. Returns, oldest first, those still unconfirmed.
  *
  * Oldest is by (received_at, id), the order of invocations_pull_fresh, so a take reads one index range
- * of `limit` rows however long the backlog is. The primary key cannot give that order, so the planner
- * cannot walk it from the oldest row of the whole table hoping to meet the bot's rows soon.
+ * of `limit` rows however long the backlog is (run with Sql.queryInIndexOrder, so never a sort of the
+ * backlog). The primary key cannot give that order, so the planner cannot walk it from the oldest row of
+ * the whole table hoping to meet the bot's rows soon.
  */
 export const TAKE = `
   WITH fresh AS (
@@ -63,7 +64,7 @@ export class UpdatesService {
     }
     const deadline = Date.now() + request.timeoutSeconds * 1000;
     for (;;) {
-      const rows = await this.sql.query<StoredRow & { update_id: string }>(TAKE, [botId, request.offset ?? 0, request.limit], 'updates_take');
+      const rows = await this.sql.queryInIndexOrder<StoredRow & { update_id: string }>(TAKE, [botId, request.offset ?? 0, request.limit], 'updates_take');
       const left = deadline - Date.now();
       if (rows.length > 0 || left <= 0 || abort.aborted || this.signal.stopped) {
         return `[${rows.map((row) => `{"updateId":${row.update_id},"invocation":${readStoredMessage(row, this.secrets)}}`).join(',')}]`;
