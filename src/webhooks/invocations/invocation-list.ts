@@ -17,9 +17,15 @@ export interface InvocationFilter {
  * `limit` rows however many rows the table holds or the filter matches; the order comes from the index,
  * never from a sort (read it with Sql.queryInIndexOrder).
  *
+ * The primary key gives `ORDER BY id` too, and the planner likes to walk it backwards filtering by bot
+ * when the bot has many rows: fast while the newest rows are that bot's, a walk through every other bot's
+ * since its last call when they are not. So the first column of the page's index is held to its value by
+ * a range (`>= v AND <= v`), not an equality, and the page is ordered by that column and id: equal to it
+ * in rows, but an order only that index gives, so the primary key is no way to it.
+ *
  * Without a status filter, a bot's or a command's list reads one range of its index per status and
- * merges them (each arm ordered and limited on its own, so the planner keeps the index order). The
- * statuses are the ones the API accepts as a filter: a status the table may hold is listed there too.
+ * merges them (each arm ordered and limited on its own). The statuses are the ones the API accepts as a
+ * filter: a status the table may hold is listed there too.
  *
  * A deleted bot's invocations are gone to every reader at once, though the purge takes its time: the
  * check is inside each arm, before its limit, so rows awaiting purge never cut a page short. Across bots
@@ -32,22 +38,29 @@ export function invocationListQuery(filter: InvocationFilter): { text: string; v
     values.push(value);
     return `$${values.length}`;
   };
-  const where: string[] = [];
-  if (filter.botId !== undefined) where.push(`bot_id = ${param(filter.botId)}::varchar`);
-  if (filter.command !== undefined) where.push(`command = ${param(filter.command)}::varchar`);
+  const filters: Array<[column: string, value: string | undefined]> = [
+    ['bot_id', filter.botId],
+    ['command', filter.command],
+    ['status', filter.status],
+  ];
+  const given = filters.filter((f): f is [string, string] => f[1] !== undefined);
+  const lead = given[0]?.[0];
+  const where = given.map(([column, value], i) => {
+    const p = `${param(value)}::varchar`;
+    return i === 0 ? `${column} >= ${p} AND ${column} <= ${p}` : `${column} = ${p}`;
+  });
   if (filter.before !== undefined) where.push(`id < ${param(filter.before)}::uuid`);
   where.push(
     filter.botId !== undefined
       ? 'EXISTS (SELECT 1 FROM bots b WHERE b.id = $1::varchar)'
       : 'EXISTS (SELECT 1 FROM bots b WHERE b.id = invocations.bot_id OFFSET 0)',
   );
-  const status = filter.status === undefined ? null : param(filter.status);
   const limit = param(filter.limit);
-  const page = (conditions: string[]) => `SELECT ${LIST_COLUMNS} FROM invocations WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT ${limit}`;
+  const order = lead === undefined ? 'id DESC' : `${lead} DESC, id DESC`;
+  const page = (conditions: string[]) => `SELECT ${LIST_COLUMNS} FROM invocations WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
 
-  if (status !== null) return { text: page([...where, `status = ${status}::varchar`]), values };
-  // With neither bot nor command, the primary key is the index.
-  if (filter.botId === undefined && filter.command === undefined) return { text: page(where), values };
+  // With no filter the primary key is the index; with a status, every column of the index is fixed.
+  if (lead === undefined || filter.status !== undefined) return { text: page(where), values };
   const arms = INVOCATION_STATUSES.map((s) => `(${page([...where, `status = '${s}'`])})`);
-  return { text: `SELECT ${LIST_COLUMNS} FROM (${arms.join(' UNION ALL ')}) arms ORDER BY id DESC LIMIT ${limit}`, values };
+  return { text: `SELECT ${LIST_COLUMNS} FROM (${arms.join(' UNION ALL ')}) arms ORDER BY ${order} LIMIT ${limit}`, values };
 }
