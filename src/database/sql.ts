@@ -7,10 +7,12 @@ import { DataSource } from 'typeorm';
  * For statements written to read a page as a range of an index in its order (lists, the pull queue). Left
  * to itself, the planner reads what it expects to be few rows with a bitmap scan and sorts them, which is
  * fast only while the estimate is right: on a wrong one it sorts a whole backlog. Without sorts and bitmap
- * scans, the one way left to a page is down its index. SET LOCAL, so the settings end with the
+ * scans, the one way left to a page is down its index. Where a sort cannot be avoided (a page of a few
+ * rows, sorted again), the planner still makes it, at a cost so high that it would compile the statement
+ * (JIT) for longer than the statement takes: hence jit off. SET LOCAL, so the settings end with the
  * statement's transaction.
  */
-export const INDEX_ORDER = 'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off';
+export const INDEX_ORDER = 'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off';
 
 /**
  * Plain SQL on TypeORM's own pg pool, for hot paths where an ORM round trip costs too much. Named
