@@ -186,8 +186,14 @@ class Growth {
 
   /** Table, indexes and TOAST per row, summed over the table's partitions when it has any. */
   async bytesPerRow(table: string): Promise<number> {
-    const [{ bytes }] = (await this.db.query(`SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::bigint AS bytes FROM pg_partition_tree($1::regclass)`, [table]))
-      .rows;
+    // A partitioned table's own size is 0 and its partitions hold the rows; a plain table is its own tree.
+    const [{ bytes }] = (
+      await this.db.query(
+        `SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::bigint AS bytes
+           FROM (SELECT relid FROM pg_partition_tree($1::regclass) UNION SELECT $1::regclass) tree`,
+        [table],
+      )
+    ).rows;
     const rows = await this.count(table);
     return rows === 0 ? NaN : Number(bytes) / rows;
   }
