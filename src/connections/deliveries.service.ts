@@ -7,6 +7,7 @@ import { DEFAULT_PAGE_SIZE } from '../common/page-query';
 import { Sql } from '../database/sql';
 import { DispatchService } from './dispatch.service';
 import type { DispatchResultView } from './dto/dispatch.dto';
+import { deliveryListQuery, LIST_COLUMNS } from './delivery-list';
 import type { DeliveryListItemView, DeliveryPageView, DeliveryStatus, DeliveryView } from './dto/delivery.dto';
 
 
@@ -29,9 +30,6 @@ interface DeliveryDetailRow extends DeliveryRow {
   response_body: string | null;
 }
 
-const POSITION = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position`;
-const LIST_COLUMNS = `id, status, http_status, duration_ms, error, created_at, ${POSITION}`;
-
 /** A connection's delivery history: newest first, keyset-paginated, and retry of any one of them. */
 @Injectable()
 export class DeliveriesService {
@@ -43,17 +41,8 @@ export class DeliveriesService {
   async list(principal: Principal, connectionId: string, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<DeliveryPageView> {
     await this.dispatcher.find(principal, connectionId);
     const after = cursor === undefined ? null : decodeCursor(cursor, DELIVERY_CURSOR);
-    const rows = after
-      ? await this.sql.query<DeliveryRow>(
-          `SELECT ${LIST_COLUMNS} FROM connection_deliveries
-           WHERE connection_id = $1 AND (created_at, id) < ($2::timestamptz, $3::uuid)
-           ORDER BY created_at DESC, id DESC LIMIT $4`,
-          [connectionId, after[0], after[1], limit + 1],
-        )
-      : await this.sql.query<DeliveryRow>(
-          `SELECT ${LIST_COLUMNS} FROM connection_deliveries WHERE connection_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
-          [connectionId, limit + 1],
-        );
+    const { text, values } = deliveryListQuery(connectionId, limit + 1, after && [after[0], after[1]]);
+    const rows = await this.sql.queryInIndexOrder<DeliveryRow>(text, values);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page.map(listItem), nextCursor: rows.length > limit ? encodeCursor(last.position, last.id) : null };

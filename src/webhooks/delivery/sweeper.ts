@@ -9,6 +9,14 @@ const EVERY_MS = 30_000;
 const BATCH = 1000;
 
 /**
+ * Exact counts, one per route, each written as the predicate of that route's partial index
+ * (invocations_push_due, invocations_pull_queue) so that it reads only what is waiting, never the table.
+ */
+export const QUEUE_DEPTH = `
+  SELECT (SELECT count(*) FROM invocations WHERE route = 'push' AND status = 'queued')::int AS push,
+         (SELECT count(*) FROM invocations WHERE route = 'pull' AND status = 'queued')::int AS pull`;
+
+/**
  * Housekeeping that every instance runs at start and then every EVERY_MS; each step is harmless when
  * another instance does it too.
  * - Async invocations overdue for their next attempt (their job was lost to a crash between the commit
@@ -60,11 +68,8 @@ export class Sweeper implements OnApplicationBootstrap, OnModuleDestroy {
     await this.queue.schedule(overdue.map((row) => ({ invocationId: row.id, attempt: row.attempts + 1 })));
     if (overdue.length > 0) this.logger.warn(`queued ${overdue.length} overdue async deliveries again`);
 
-    const depths = await this.sql.query<{ route: string; waiting: number }>(
-      `SELECT route, count(*)::int AS waiting FROM invocations WHERE status = 'queued' AND route IN ('push', 'pull') GROUP BY route`,
-    );
-    const waiting = new Map(depths.map((row) => [row.route, row.waiting]));
-    this.metrics.queueDepth.set({ queue: 'retry' }, waiting.get('push') ?? 0);
-    this.metrics.queueDepth.set({ queue: 'pull' }, waiting.get('pull') ?? 0);
+    const [depth] = await this.sql.query<{ push: number; pull: number }>(QUEUE_DEPTH);
+    this.metrics.queueDepth.set({ queue: 'retry' }, depth.push);
+    this.metrics.queueDepth.set({ queue: 'pull' }, depth.pull);
   }
 }

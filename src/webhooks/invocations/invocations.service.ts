@@ -11,8 +11,7 @@ import type { InvocationDetail, InvocationPage, InvocationsQuery, InvocationStat
 import { readStoredMessage, StoredRow } from '../shared/runtime-message';
 import type { RuntimeMessage } from '../shared/runtime-message.dto';
 import { UpdateSignal } from '../updates/update-signal';
-
-const COLUMNS = 'id, webhook_id, bot_id, command, user_id, chat_id, method, status, http_status, answer, error, attempts, received_at, finished_at';
+import { invocationListQuery, LIST_COLUMNS as COLUMNS } from './invocation-list';
 
 interface InvocationRow {
   id: string;
@@ -45,22 +44,9 @@ export class InvocationsService {
   async list(principal: Principal, query: InvocationsQuery): Promise<InvocationPage> {
     const botId = principal.kind === 'bot' ? botIdFor(principal, query.botId) : query.botId;
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    // A deleted bot's invocations are gone to every reader at once, though the purge takes its time.
-    const where: string[] = ['EXISTS (SELECT 1 FROM bots b WHERE b.id = invocations.bot_id)'];
-    const values: unknown[] = [];
-    const add = (condition: string, value: unknown) => {
-      values.push(value);
-      where.push(condition.replace('?', `$${values.length}`));
-    };
-    if (botId !== undefined) add('bot_id = ?', botId);
-    if (query.status !== undefined) add('status = ?', query.status);
-    if (query.command !== undefined) add('command = ?', query.command);
-    if (query.cursor !== undefined) add('id < ?::uuid', decodeCursor(query.cursor, [isUuid])[0]);
-    values.push(limit + 1);
-    const rows = await this.sql.query<InvocationRow>(
-      `SELECT ${COLUMNS} FROM invocations WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${values.length}`,
-      values,
-    );
+    const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor, [isUuid])[0];
+    const { text, values } = invocationListQuery({ botId, status: query.status, command: query.command, before, limit: limit + 1 });
+    const rows = await this.sql.queryInIndexOrder<InvocationRow>(text, values);
     const page = rows.slice(0, limit);
     return { items: page.map(view), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
   }

@@ -16,16 +16,21 @@ export interface UpdatesRequest {
  * Stamps update ids on the bot's waiting invocations the first time they are handed out, never when they
  * arrive: a call committed late gets an id after everything already handed out, so confirming an offset
  * can never confirm an update the bot has not seen. Returns, oldest first, those still unconfirmed.
+ *
+ * Oldest is by (received_at, id), the order of invocations_pull_fresh, so a take reads one index range
+ * of `limit` rows however long the backlog is (run with Sql.queryInIndexOrder, so never a sort of the
+ * backlog). The primary key cannot give that order, so the planner cannot walk it from the oldest row of
+ * the whole table hoping to meet the bot's rows soon.
  */
-const TAKE = `
+export const TAKE = `
   WITH fresh AS (
     SELECT id, received_at FROM invocations
      WHERE bot_id = $1::varchar AND route = 'pull' AND status = 'queued' AND update_id IS NULL
-     ORDER BY id
+     ORDER BY received_at, id
      LIMIT $3
      FOR UPDATE SKIP LOCKED
   ), numbered AS (
-    SELECT id, received_at, nextval('invocation_update_ids') AS update_id FROM (SELECT id, received_at FROM fresh ORDER BY id) ordered
+    SELECT id, received_at, nextval('invocation_update_ids') AS update_id FROM (SELECT id, received_at FROM fresh ORDER BY received_at, id) ordered
   ), stamped AS (
     UPDATE invocations i SET update_id = n.update_id FROM numbered n WHERE i.id = n.id AND i.received_at = n.received_at RETURNING i.update_id, i.payload, i.body, i.sealed
   )
@@ -59,7 +64,7 @@ export class UpdatesService {
     }
     const deadline = Date.now() + request.timeoutSeconds * 1000;
     for (;;) {
-      const rows = await this.sql.query<StoredRow & { update_id: string }>(TAKE, [botId, request.offset ?? 0, request.limit], 'updates_take');
+      const rows = await this.sql.queryInIndexOrder<StoredRow & { update_id: string }>(TAKE, [botId, request.offset ?? 0, request.limit], 'updates_take');
       const left = deadline - Date.now();
       if (rows.length > 0 || left <= 0 || abort.aborted || this.signal.stopped) {
         return `[${rows.map((row) => `{"updateId":${row.update_id},"invocation":${readStoredMessage(row, this.secrets)}}`).join(',')}]`;

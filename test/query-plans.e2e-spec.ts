@@ -1,0 +1,316 @@
+import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import { deliveryListQuery } from '../src/connections/delivery-list';
+import { INDEX_ORDER } from '../src/database/sql';
+import { QUEUE_DEPTH } from '../src/webhooks/delivery/sweeper';
+import { InvocationFilter, invocationListQuery } from '../src/webhooks/invocations/invocation-list';
+import { INVOCATION_STATUSES, InvocationStatus } from '../src/webhooks/invocations/invocations.dto';
+import { TAKE } from '../src/webhooks/updates/updates.service';
+import { FakeBackend } from './utils/backend';
+import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
+
+/*
+ * The lists, the pull queue and the queue-depth gauge, planned on tables big enough that the planner
+ * weighs its choices, as the app issues them: every page a range of an index in its order (no sequential
+ * scan of invocations, no sort), and the answers through the API complete, filtered and newest first.
+ */
+
+const BIG = 20_000;
+const SMALL = 240;
+const PULLED = 3_000;
+const DELIVERIES = 1_500;
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
+  compiled?: boolean;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+/**
+ * The plan's nodes, run (ANALYZE, and rolled back) when `run`, so that what each scan read is counted;
+ * the first node carries whether the statement was compiled (JIT).
+ */
+async function explain(db: Pool, query: { text: string; values: unknown[] }, { settings = INDEX_ORDER, run = false } = {}): Promise<PlanNode[]> {
+  const client = await db.connect();
+  try {
+    await client.query(`BEGIN; ${settings}`);
+    const { rows } = await client.query(`EXPLAIN (${run ? 'ANALYZE, ' : ''}FORMAT JSON) ${query.text}`, query.values);
+    const [explained] = rows[0]['QUERY PLAN'];
+    return nodes({ ...explained.Plan, compiled: explained.JIT !== undefined });
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+}
+
+const scansOf = (plan: PlanNode[], table: string) => plan.filter((node) => (node['Relation Name'] ?? '').startsWith(table));
+const described = (plan: PlanNode[]) => plan.map((node) => `${node['Node Type']}${node['Index Name'] ? ` ${node['Index Name']}` : ''}`).join(' > ');
+
+/**
+ * What keeps a page from being a range of an index in its order: a scan of the table other than down an
+ * index, a sort, or an index scan that reads past what it keeps (a walk of the wrong index, filtering)
+ * more than a page's worth of rows.
+ */
+function detours(plan: PlanNode[], table: string, page: number): string[] {
+  const scans = scansOf(plan, table);
+  const read = (node: PlanNode) => ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0)) * (node['Actual Loops'] ?? 1);
+  return [
+    ...(scans.length === 0 ? [`no scan of ${table}`] : []),
+    ...scans.filter((node) => !/^Index (Only )?Scan$/.test(node['Node Type'])).map((node) => `${node['Node Type']} on ${table}`),
+    ...plan.filter((node) => /Sort/.test(node['Node Type'])).map((node) => node['Node Type']),
+    ...scans.filter((node) => read(node) > page).map((node) => `${read(node)} rows read by ${node['Node Type']} ${node['Index Name']}`),
+  ];
+}
+
+describe('list queries read their index, whatever the table holds', () => {
+  let t: TestApp;
+  let backend: FakeBackend;
+  let big: TestBot;
+  let small: TestBot;
+  let puller: TestBot;
+  let connectionId: string;
+  let emptyConnectionId: string;
+  const tag = randomBytes(4).toString('hex');
+  const common = `/common-${tag}`;
+  const rare = `/rare-${tag}`;
+  const none = `/none-${tag}`;
+
+  /**
+   * UUIDv7-shaped ids in arrival order, received in the last seconds: i-th row of a batch gets the i-th
+   * millisecond after `start`, so id order, receive order and insert order agree.
+   */
+  const fill = (db: Pool, bot: string, count: number, columns: { command: string; status: string; route?: string }) =>
+    db.query(
+      `WITH base AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint - $2::int - 1000 AS ms),
+            g AS (SELECT g, base.ms + g AS ms, lpad(to_hex(base.ms + g), 12, '0') || lpad(to_hex(g), 18, '0') AS h FROM base, generate_series(1, $2::int) g)
+       INSERT INTO invocations (id, webhook_id, bot_id, command, method, route, status, payload, received_at)
+       SELECT (substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-7' || substr(h, 13, 3) || '-8' || substr(h, 16, 3) || '-' || substr(h, 19, 12))::uuid,
+              gen_random_uuid(), $1, ${columns.command}, 'POST', ${columns.route ?? `'sync'`}, ${columns.status},
+              '{"type":"webhook","invocationId":"' || (substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-7' || substr(h, 13, 3) || '-8' || substr(h, 16, 3) || '-' || substr(h, 19, 12)) || '"}',
+              to_timestamp(ms / 1000.0)
+         FROM g`,
+      [bot, count],
+    );
+
+  beforeAll(async () => {
+    [t, backend] = await Promise.all([startApp(), FakeBackend.start()]);
+    [big, small, puller] = await Promise.all([t.createBot(), t.createBot(), t.createBot()]);
+    const connections = await Promise.all(
+      ['deliveries', 'no deliveries'].map((name) =>
+        t.http
+          .post('/v2/integrations/webhook')
+          .set(...bearer(t.adminKey))
+          .send({ storyId: big.id, name, url: backend.url() }),
+      ),
+    );
+    [connectionId, emptyConnectionId] = connections.map((res) => {
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    });
+    const statuses = `(ARRAY['answered','answered','answered','delivered','queued','received'])[1 + g % 6]`;
+    // The big bot: many of most statuses, no failed one, a command that almost never comes.
+    await fill(t.db, big.id, BIG, { command: `CASE WHEN g % 4000 = 0 THEN '${rare}' ELSE '${common}' END`, status: statuses });
+    // The small bot: every status, both commands, fewer rows than a page for some mixes.
+    await fill(t.db, small.id, SMALL, {
+      command: `CASE WHEN g % 3 = 0 THEN '${rare}' ELSE '${common}' END`,
+      status: `(ARRAY[${INVOCATION_STATUSES.map((s) => `'${s}'`).join(',')}])[1 + g % ${INVOCATION_STATUSES.length}]`,
+    });
+    await fill(t.db, puller.id, PULLED, { command: `'${common}'`, status: `'queued'`, route: `'pull'` });
+    // Some deliveries share a created_at, so the id must break the tie the same way in the index and the cursor.
+    await t.db.query(
+      `INSERT INTO connection_deliveries (id, connection_id, bot_id, status, http_status, duration_ms, request_url, request_headers, request_body, created_at)
+       SELECT gen_random_uuid(), $1, $2, CASE WHEN g % 5 = 0 THEN 'failed' ELSE 'succeeded' END, 200, 5, 'http://127.0.0.1/hook', '{}', '{}',
+              now() - (g / 2) * interval '1 ms'
+         FROM generate_series(1, $3::int) g`,
+      [connectionId, big.id, DELIVERIES],
+    );
+    await t.db.query('ANALYZE invocations');
+    await t.db.query('ANALYZE connection_deliveries');
+  });
+  afterAll(async () => {
+    await Promise.all([t.close(), backend.close()]);
+  });
+
+  /** Every filter mix the API takes, on rows that match many, fewer than a page, or none. */
+  const mixes = (): Array<[string, Omit<InvocationFilter, 'limit' | 'before'>]> => [
+    ['no filter', {}],
+    ['status, many', { status: 'answered' }],
+    ['status, none of the big bot', { status: 'failed' }],
+    ['command, few', { command: rare }],
+    ['command, none', { command: none }],
+    ['bot', { botId: big.id }],
+    ['bot, few', { botId: small.id }],
+    ['bot + status', { botId: big.id, status: 'queued' }],
+    ['bot + status, none', { botId: big.id, status: 'failed' }],
+    ['bot + command, few', { botId: big.id, command: rare }],
+    ['bot + command, none', { botId: small.id, command: none }],
+    ['status + command, few', { status: 'received', command: rare }],
+    ['status + command, none', { status: 'failed', command: common }],
+    ['bot + status + command', { botId: big.id, status: 'answered', command: common }],
+    ['bot + status + command, none', { botId: big.id, status: 'failed', command: rare }],
+  ];
+
+  it('plans every invocation list, with and without a cursor, as a range of an index in its order', async () => {
+    const [{ id: middle }] = (await t.db.query(`SELECT id FROM invocations WHERE bot_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1`, [big.id, BIG / 2])).rows;
+    const problems: string[] = [];
+    for (const [name, filter] of mixes()) {
+      for (const before of [undefined, middle as string]) {
+        const plan = await explain(t.db, invocationListQuery({ ...filter, before, limit: 51 }), { run: true });
+        const found = detours(plan, 'invocations', 2 * 51);
+        if (found.length > 0) problems.push(`${name}${before ? ' after a cursor' : ''}: ${found.join(', ')} in ${described(plan)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('plans the delivery log as a range of its index, with and without a cursor', async () => {
+    const [{ created_at: at, id }] = (
+      await t.db.query(
+        `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at, id
+           FROM connection_deliveries WHERE connection_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT 1`,
+        [connectionId, DELIVERIES / 2],
+      )
+    ).rows;
+    for (const connection of [connectionId, emptyConnectionId]) {
+      for (const after of [null, [at, id] as [string, string]]) {
+        const plan = await explain(t.db, deliveryListQuery(connection, 51, after), { run: true });
+        expect(detours(plan, 'connection_deliveries', 51)).toEqual([]);
+        for (const scan of scansOf(plan, 'connection_deliveries')) expect(scan['Index Name']).toMatch(/^connection_deliveries_page/);
+      }
+    }
+  });
+
+  it('takes from a pull backlog down its index, and counts the queues on their partial indexes', async () => {
+    for (const bot of [puller.id, small.id]) {
+      const plan = await explain(t.db, { text: TAKE, values: [bot, 0, 100] }, { run: true });
+      // The sorts it cannot avoid must not cost it a compilation that outlasts the statement.
+      expect(plan[0].compiled).toBe(false);
+      const scans = scansOf(plan, 'invocations');
+      // Sorts here are of the page taken (at most `limit` rows), never of the backlog: the backlog is read down invocations_pull_fresh.
+      expect(scans.map((node) => node['Node Type']).filter((type) => type !== 'ModifyTable' && !/^Index (Only )?Scan$/.test(type))).toEqual([]);
+      expect(scans.map((node) => node['Index Name'])).toEqual(expect.arrayContaining([expect.stringMatching(/^invocations_pull_fresh/)]));
+    }
+    // A count reads every entry of its partial index, by an index-only or a bitmap scan: what is waiting, never the table.
+    const depth = await explain(t.db, { text: QUEUE_DEPTH, values: [] }, { settings: '' });
+    expect(scansOf(depth, 'invocations').filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
+    expect(depth.flatMap((node) => node['Index Name'] ?? []).sort()).toEqual([
+      expect.stringMatching(/^invocations_pull_queue/),
+      expect.stringMatching(/^invocations_push_due/),
+    ]);
+  });
+
+  const list = async (key: string, query: Record<string, string | number | undefined>): Promise<{ ids: string[]; statuses: string[]; commands: string[]; pages: number }> => {
+    const ids: string[] = [];
+    const statuses: string[] = [];
+    const commands: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: { status: number; body: { items: Array<{ id: string; status: string; command: string }>; nextCursor: string | null } } = await t.http
+        .get('/v1/invocations')
+        .query({ ...query, ...(cursor ? { cursor } : {}) })
+        .set(...bearer(key));
+      expect(res.status).toBe(200);
+      for (const item of res.body.items) {
+        ids.push(item.id);
+        statuses.push(item.status);
+        commands.push(item.command);
+      }
+      cursor = res.body.nextCursor;
+      pages += 1;
+    } while (cursor);
+    return { ids, statuses, commands, pages };
+  };
+
+  const truth = async (where: string, values: unknown[]): Promise<string[]> =>
+    (await t.db.query(`SELECT id FROM invocations WHERE ${where} ORDER BY id DESC`, values)).rows.map((row) => row.id);
+
+  it("pages through a bot's list with every filter mix: newest first, filtered, complete, no duplicates", async () => {
+    const filters: Array<{ status?: InvocationStatus; command?: string }> = [{}, { status: 'failed' }, { command: rare }, { status: 'queued', command: common }, { command: none }];
+    for (const filter of filters) {
+      const conditions = ['bot_id = $1', ...(filter.status ? [`status = '${filter.status}'`] : []), ...(filter.command ? [`command = '${filter.command}'`] : [])];
+      const expected = await truth(conditions.join(' AND '), [small.id]);
+      const asBot = await list(small.apiKey, { ...filter, limit: 40 });
+      expect(asBot.ids).toEqual(expected);
+      expect(asBot.pages).toBe(Math.max(1, Math.ceil(expected.length / 40)));
+      const asAdmin = await list(t.adminKey, { ...filter, botId: small.id, limit: 100 });
+      expect(asAdmin.ids).toEqual(expected);
+    }
+    expect((await truth('bot_id = $1', [small.id])).length).toBe(SMALL);
+  });
+
+  it('pages across bots by command, and by status and command, only through the rows that match', async () => {
+    for (const filter of [{ command: rare }, { command: rare, status: 'delivered' }] as Array<{ command: string; status?: string }>) {
+      const conditions = [`command = $1`, ...(filter.status ? [`status = '${filter.status}'`] : [])];
+      const expected = await truth(conditions.join(' AND '), [rare]);
+      expect(expected.length).toBeGreaterThan(0);
+      const seen = await list(t.adminKey, { ...filter, limit: 9 });
+      expect(seen.ids).toEqual(expected);
+    }
+  });
+
+  it("reads the big bot's first and a deep page as the table orders them", async () => {
+    const expected = await truth('bot_id = $1 AND command = $2', [big.id, common]);
+    const first = await t.http.get('/v1/invocations').query({ command: common, limit: 100 }).set(...bearer(big.apiKey));
+    expect(first.body.items.map((item: { id: string }) => item.id)).toEqual(expected.slice(0, 100));
+    const deep = Buffer.from(expected[BIG / 2], 'utf8').toString('base64url');
+    const page = await t.http.get('/v1/invocations').query({ cursor: deep, limit: 100 }).set(...bearer(big.apiKey));
+    const all = await truth('bot_id = $1', [big.id]);
+    const from = all.indexOf(expected[BIG / 2]) + 1;
+    expect(page.body.items.map((item: { id: string }) => item.id)).toEqual(all.slice(from, from + 100));
+    const empty = await t.http.get('/v1/invocations').query({ status: 'failed' }).set(...bearer(big.apiKey));
+    expect(empty.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('pages across every bot by status, newest first and without a gap between pages', async () => {
+    for (const query of [{}, { status: 'answered' }]) {
+      const first = await t.http.get('/v1/invocations').query({ ...query, limit: 50 }).set(...bearer(t.adminKey));
+      const second = await t.http.get('/v1/invocations').query({ ...query, limit: 50, cursor: first.body.nextCursor }).set(...bearer(t.adminKey));
+      const items: Array<{ id: string; status: string }> = [...first.body.items, ...second.body.items];
+      expect(items).toHaveLength(100);
+      const ids = items.map((item) => item.id);
+      expect(ids).toEqual([...ids].sort().reverse());
+      expect(new Set(ids).size).toBe(100);
+      if ('status' in query) expect(new Set(items.map((item) => item.status))).toEqual(new Set([query.status]));
+    }
+  });
+
+  it('pages through the delivery log newest first, ties broken by id, complete and without duplicates', async () => {
+    const expected = (
+      await t.db.query(`SELECT id FROM connection_deliveries WHERE connection_id = $1 ORDER BY created_at DESC, id DESC`, [connectionId])
+    ).rows.map((row) => row.id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { status: number; body: { items: Array<{ id: string }>; nextCursor: string | null } } = await t.http
+        .get(`/v2/integrations/webhook/${connectionId}/deliveries`)
+        .query({ limit: 100, ...(cursor ? { cursor } : {}) })
+        .set(...bearer(t.adminKey));
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items.map((item) => item.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+    expect(seen).toHaveLength(DELIVERIES);
+  });
+
+  it('drains a pull backlog oldest first, a page per call', async () => {
+    const expected = await truth('bot_id = $1', [puller.id]);
+    const oldest = expected.slice(-200).reverse();
+    const first = await t.http.get('/v1/updates').query({ limit: 100 }).set(...bearer(puller.apiKey));
+    const next = await t.http
+      .get('/v1/updates')
+      .query({ limit: 100, offset: first.body[99].updateId + 1 })
+      .set(...bearer(puller.apiKey));
+    expect([...first.body, ...next.body].map((update: { invocation: { invocationId: string } }) => update.invocation.invocationId)).toEqual(oldest);
+  });
+});
