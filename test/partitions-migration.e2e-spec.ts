@@ -30,7 +30,8 @@ describe('the partitioning migration on an installation that has rows', () => {
        VALUES ($1, '65a1f0c2e4b0a1b2c3d4e5f7', '65a1f0c2e4b0a1b2c3d4e5f6', 'succeeded', 1, 'http://127.0.0.1:9/', '{}', '{}', $2)`,
       [delivery.id, delivery.at],
     );
-    await migrate(database.url);
+    // Up to this migration only: what later ones do to the indexes is theirs to test.
+    await migrate(database.url, migrations.slice(0, BEFORE_PARTITIONS + 1));
   }, 60_000);
   afterAll(async () => {
     await db.end();
