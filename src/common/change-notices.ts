@@ -27,20 +27,28 @@ const CHANNEL = 'bothooks_changes';
 const RECONNECT_MS = [100, 500, 1000, 2000, 5000];
 /** A LISTEN connection cut without a FIN says nothing; a query now and then finds out. */
 const PROBE_MS = 15_000;
+/** Every instance's LISTEN connection goes by this name, so that a publisher can count them. */
+const LISTENER_NAME = 'bothooks-notices';
+/**
+ * Changes after which the old state must not be served anywhere (a revoked key, a deleted bot, a changed
+ * connection, a rotated URL key): their publisher waits until every other listening instance says it has
+ * applied them, for at most CONFIRM_MS, so that a caller who got the answer finds them in force everywhere.
+ */
+const CONFIRMED: ReadonlySet<ChangeKind> = new Set(['bot_deleted', 'api_key_revoked', 'connection_changed', 'url_keys_rotated']);
+const CONFIRM_MS = 1000;
 
-interface Wire {
-  /** The instance that published it, which has applied it already. */
-  from: string;
-  kind: ChangeKind;
-  notice: unknown;
-}
+type Wire =
+  /** `from` is the instance that published it, which has applied it already; `ack` asks for a confirmation. */
+  | { from: string; kind: ChangeKind; notice: unknown; ack?: string }
+  | { from: string; acked: string };
 
 /**
  * Publish/subscribe for changes that caches must hear about at once. The module that makes a change
  * publishes; the modules that cache subscribe; neither imports the other. Listeners in this process run
  * before publish() returns. With a real Postgres the notice also goes out by NOTIFY (notices published
  * together share one statement) and every other instance applies it as it arrives, through one
- * connection of its own that LISTENs. A notice missed while that connection was down is made good by
+ * connection of its own that LISTENs (and confirms the changes that must be in force everywhere before
+ * they are answered). A notice missed while that connection was down is made good by
  * flushing every cache once it is back (subscribers' resync handlers), and by the caches' own TTLs. The
  * embedded database serves one instance, so there notices stay in process.
  */
@@ -56,6 +64,7 @@ export class ChangeNotices implements OnModuleInit, OnApplicationShutdown {
   private stopping = false;
   private reconnects = 0;
   private probe: NodeJS.Timeout | null = null;
+  private readonly awaitingAcks = new Map<string, { acks: number; expected: number | null; done: () => void }>();
 
   constructor(
     private readonly sql: Sql,
@@ -69,8 +78,12 @@ export class ChangeNotices implements OnModuleInit, OnApplicationShutdown {
   async publish<K extends ChangeKind>(kind: K, notice: ChangeNoticeTypes[K]): Promise<void> {
     this.apply(kind, notice);
     if (!this.clustered) return;
-    const wire: Wire = { from: this.instance, kind, notice };
-    await this.outbox.submit(JSON.stringify(wire)).catch((error: Error) => this.logger.warn(`could not send a ${kind} notice: ${error.message}`));
+    try {
+      if (CONFIRMED.has(kind)) await this.sendConfirmed(kind, notice);
+      else await this.outbox.submit(JSON.stringify({ from: this.instance, kind, notice } satisfies Wire));
+    } catch (error) {
+      this.logger.warn(`could not send a ${kind} notice: ${(error as Error).message}`);
+    }
   }
 
   /** Returns the unsubscribe function. */
@@ -108,6 +121,31 @@ export class ChangeNotices implements OnModuleInit, OnApplicationShutdown {
     for (const listener of this.listeners.get(kind) ?? []) listener(notice as ChangeNoticeTypes[ChangeKind]);
   }
 
+  /** Sends the notice and, in the same statement, counts the other instances listening, then waits for their word. */
+  private async sendConfirmed(kind: ChangeKind, notice: unknown): Promise<void> {
+    const ack = randomUUID();
+    let confirm!: () => void;
+    const confirmed = new Promise<void>((resolve) => (confirm = resolve));
+    const waiting = { acks: 0, expected: null as number | null, done: confirm };
+    this.awaitingAcks.set(ack, waiting);
+    try {
+      const [{ listening }] = await this.sql.query<{ listening: number }>(
+        `SELECT pg_notify($1, $2), (SELECT count(*)::int FROM pg_stat_activity WHERE application_name = $3 AND datname = current_database()) AS listening`,
+        [CHANNEL, JSON.stringify({ from: this.instance, kind, notice, ack } satisfies Wire), LISTENER_NAME],
+        'change_notices_send_confirmed',
+      );
+      // Acks may have come in while the count was on its way; this instance's own listener is not waited for.
+      waiting.expected = listening - (this.client ? 1 : 0);
+      if (waiting.acks >= waiting.expected) return;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), CONFIRM_MS)));
+      if (await Promise.race([confirmed.then(() => false), late])) this.logger.warn(`${waiting.expected - waiting.acks} instance(s) did not confirm a ${kind} notice within ${CONFIRM_MS} ms`);
+      clearTimeout(timer);
+    } finally {
+      this.awaitingAcks.delete(ack);
+    }
+  }
+
   private async send(payloads: string[]): Promise<void[]> {
     await this.sql.query(`SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload`, [CHANNEL, [...new Set(payloads)]], 'change_notices_send');
     return new Array<void>(payloads.length);
@@ -115,7 +153,7 @@ export class ChangeNotices implements OnModuleInit, OnApplicationShutdown {
 
   /** Connects the LISTEN connection; the first time, a failure stops the start like any database failure. */
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.location.url, keepAlive: true, application_name: 'bothooks-notices' });
+    const client = new Client({ connectionString: this.location.url, keepAlive: true, application_name: LISTENER_NAME });
     client.on('error', (error: Error) => {
       this.logger.warn(`change notices connection failed: ${error.message}`);
       this.lost(client);
@@ -149,7 +187,13 @@ export class ChangeNotices implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     if (wire.from === this.instance) return;
+    if ('acked' in wire) {
+      const waiting = this.awaitingAcks.get(wire.acked);
+      if (waiting && ++waiting.acks >= (waiting.expected ?? Infinity)) waiting.done();
+      return;
+    }
     this.apply(wire.kind, wire.notice);
+    if (wire.ack) this.outbox.submit(JSON.stringify({ from: this.instance, acked: wire.ack } satisfies Wire)).catch(() => undefined);
   }
 
   private lost(client: Client): void {

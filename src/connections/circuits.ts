@@ -49,7 +49,9 @@ export class Circuits implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.redis && this.redis.status !== 'end') await this.redis.quit().catch(() => this.redis?.disconnect());
+    // quit() would wait for a Redis that is away; then there is nothing to say goodbye to.
+    if (this.redis?.status === 'ready') await this.redis.quit().catch(() => this.redis?.disconnect());
+    else this.redis?.disconnect();
   }
 
   /** Whether a call may go out now; `timeoutMs` is the call's own, for how long a trial may hold the others off. */

@@ -113,10 +113,9 @@ describe('a cluster on one Postgres', () => {
     expect(figures.worst).toBeLessThan(1000);
   });
 
-  it('stops calling, on instances 2 and 3 within a second, the connection of a bot deleted through instance 1', async () => {
+  it('never calls again, on instances 2 and 3, the connection of a bot deleted through instance 1', async () => {
     const latencies: number[] = [];
-    let racedTheNotice = 0;
-    let calledAfterRefusal = 0;
+    let calledAfterDeletion = 0;
     for (let i = 0; i < TRIES; i++) {
       const bot = await admin.createBot();
       const path = `/deleted-${i}`;
@@ -128,16 +127,13 @@ describe('a cluster on one Postgres', () => {
       const before = calls();
       const gone = async (on: Http) => (await dispatch(on, id)).status === 404;
       latencies.push(...(await Promise.all(http.slice(1).map((on) => heldAfter(since, () => gone(on))))));
-      racedTheNotice += calls() - before;
-      // Once refused, never called again.
-      const refusedAt = calls();
       for (const on of http.slice(1)) for (let k = 0; k < 3; k++) expect((await dispatch(on, id)).status).toBe(404);
-      calledAfterRefusal += calls() - refusedAt;
+      calledAfterDeletion += calls() - before;
     }
-    const figures = { ...stats(latencies), racedTheNotice, calledAfterRefusal };
+    const figures = { ...stats(latencies), calledAfterDeletion };
     recordFigures('cluster notice: deleted bot', figures);
-    process.stdout.write(`deleted bot's connection refused elsewhere after: median ${figures.median} ms, worst ${figures.worst} ms; calls that raced the notice: ${racedTheNotice}\n`);
-    expect(calledAfterRefusal).toBe(0);
+    process.stdout.write(`deleted bot's connection refused elsewhere after: median ${figures.median} ms, worst ${figures.worst} ms; backend called after the deletion: ${calledAfterDeletion}\n`);
+    expect(calledAfterDeletion).toBe(0);
     expect(figures.worst).toBeLessThan(1000);
   });
 
@@ -286,6 +282,10 @@ describe('a cluster on one Postgres', () => {
     expect(stored.rows.length).toBe(accepted.length + answered.length);
     const deliveredIn = await waitFor(() => accepted.every((id) => runtime.deliveries.has(id)), 100_000);
     const undelivered = accepted.filter((id) => !runtime.deliveries.has(id));
+    // A delivery the killed instance made just before it died is marked only when another instance takes
+    // up its abandoned job (after the runtime timeout plus 30 s, at pg-boss's next 10 s round).
+    const unsettled = async () => (await db.query(`SELECT id FROM invocations WHERE id = ANY($1) AND status <> 'delivered'`, [accepted])).rows;
+    const settledIn = await waitFor(async () => (await unsettled()).length === 0, 90_000);
     const deliveries = await db.query<{ id: string }>('SELECT id FROM connection_deliveries WHERE id = ANY($1::uuid[])', [dispatched]);
     const fiveHundreds = Object.entries(statuses).filter(([status]) => status.startsWith('5'));
     const figures = {
@@ -300,11 +300,13 @@ describe('a cluster on one Postgres', () => {
       cutByKilledInstance: proxy.cutBy(second.port),
       cutByStoppedInstance: proxy.cutBy(third.port),
       allAsyncDeliveredAfterLoadMs: deliveredIn,
+      allAsyncMarkedDeliveredAfterLoadMs: deliveredIn + settledIn,
     };
     await proxy.close();
     recordFigures('cluster kill -9 and rolling restart', figures);
     process.stdout.write(`cluster under load: ${JSON.stringify(figures)}\n`);
     expect(undelivered).toEqual([]);
+    expect(await unsettled()).toEqual([]);
     expect(deliveries.rows.length).toBe(dispatched.length);
     expect(fiveHundreds).toEqual([]);
     // Only connections an instance closed as it went away went unanswered; every one is counted above.
