@@ -222,6 +222,7 @@ describe('a cluster on one Postgres', () => {
     const asyncUrls = await Promise.all(Array.from({ length: 8 }, (_, i) => issue(bot, { userId: i })));
     const syncUrls = await Promise.all(Array.from({ length: 8 }, (_, i) => issue(bot, { userId: 100 + i, mode: 'sync' })));
     const connectionId = await connect(bot, backend.url('/load'));
+    const puller = await admin.createBot();
 
     const accepted: string[] = [];
     const answered: string[] = [];
@@ -266,8 +267,14 @@ describe('a cluster on one Postgres', () => {
     phase = 'instance 2 killed';
     await second.kill9();
     await progress(300);
+    // A long poll waiting on the instance that is stopped ends at once, answered.
+    const longPoll = http[2].get('/v1/updates?timeout=30', puller.apiKey, { timeoutMs: 40_000 }).then((res) => ({ res, at: performance.now() }));
+    await progress(50);
     phase = 'instance 3 stopping';
+    const stoppedAt = performance.now();
     expect(await third.stop()).toBe(0);
+    const { res: polled, at: polledAt } = await longPoll;
+    const longPollEndedMs = Math.round(polledAt - stoppedAt);
     phase = 'instance 3 stopped';
     await progress(200);
     phase = 'instance 3 restarting';
@@ -301,10 +308,13 @@ describe('a cluster on one Postgres', () => {
       cutByStoppedInstance: proxy.cutBy(third.port),
       allAsyncDeliveredAfterLoadMs: deliveredIn,
       allAsyncMarkedDeliveredAfterLoadMs: deliveredIn + settledIn,
+      longPollEndedAfterSigtermMs: longPollEndedMs,
     };
     await proxy.close();
     recordFigures('cluster kill -9 and rolling restart', figures);
     process.stdout.write(`cluster under load: ${JSON.stringify(figures)}\n`);
+    expect([polled.status, polled.body]).toEqual([200, []]);
+    expect(longPollEndedMs).toBeLessThan(2000);
     expect(undelivered).toEqual([]);
     expect(await unsettled()).toEqual([]);
     expect(deliveries.rows.length).toBe(dispatched.length);
