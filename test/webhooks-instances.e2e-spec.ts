@@ -23,8 +23,8 @@ describe('webhooks: two instances on one database (§7)', () => {
     await runtime.close();
   });
 
-  const issueOnA = async () => {
-    const res = await a.http.post('/v1/webhooks').set(...bearer(bot.apiKey)).send({ command: '/x' });
+  const issueOnA = async (owner = bot) => {
+    const res = await a.http.post('/v1/webhooks').set(...bearer(owner.apiKey)).send({ command: '/x' });
     if (res.status !== 201) throw new Error(`issuing failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.url as string;
   };
@@ -51,7 +51,10 @@ describe('webhooks: two instances on one database (§7)', () => {
     const sqlOnB = jest.spyOn(b.app.get(Sql), 'query');
     const reloads = () => sqlOnB.mock.calls.filter((call) => call[2] === 'url_keys_for_bot').length;
     try {
-      const url = await issueOnA();
+      // A bot B has never seen, so that B's first load of its keys is this test's.
+      const fresh = await a.createBot({ runtimeUrl: runtime.url });
+      runtime.signingSecret = fresh.signingSecret;
+      const url = await issueOnA(fresh);
       expect((await callOnB(url)).status).toBe(200);
       const forged = url.replace(/(\/w\/[0-9a-f]{24}\.)\d+\./, '$1999.');
       const before = reloads();
