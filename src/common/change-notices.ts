@@ -31,10 +31,11 @@ const PROBE_MS = 15_000;
 const LISTENER_NAME = 'bothooks-notices';
 /**
  * Changes after which the old state must not be served anywhere (a revoked key, a deleted bot, a changed
- * connection, a rotated URL key): their publisher waits until every other listening instance says it has
- * applied them, for at most CONFIRM_MS, so that a caller who got the answer finds them in force everywhere.
+ * connection, a rotated URL key, a circuit that opened): their publisher waits until every other listening
+ * instance says it has applied them, for at most CONFIRM_MS, so that a caller who got the answer finds them
+ * in force everywhere. Only updates, the one notice on a hot path, go without.
  */
-const CONFIRMED: ReadonlySet<ChangeKind> = new Set(['bot_deleted', 'api_key_revoked', 'connection_changed', 'url_keys_rotated']);
+const CONFIRMED: ReadonlySet<ChangeKind> = new Set(['bot_deleted', 'api_key_revoked', 'connection_changed', 'url_keys_rotated', 'circuit_changed']);
 const CONFIRM_MS = 1000;
 
 type Wire =
