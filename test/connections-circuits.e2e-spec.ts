@@ -47,7 +47,7 @@ describe.each([
 
     now += COOLDOWN_MS;
     // Slow enough that every call below is in flight while the trial is.
-    backend.onMessage = () => ({ body: { responses: [] }, delayMs: 300 });
+    backend.onMessage = () => ({ body: { responses: [] }, delayMs: 1500 });
     const calls = await Promise.all([a, b, a, b, a, b].map((t) => dispatch(t, id)));
     expect(calls.map((res) => res.status).sort()).toEqual([200, 503, 503, 503, 503, 503]);
     expect(backend.messages).toHaveLength(6);

@@ -74,8 +74,9 @@ export class Circuits implements OnModuleInit, OnApplicationShutdown {
       this.view.set(id, null);
       return { allowed: true, trial: false };
     }
-    this.view.trialElsewhere(id, claim.state, claim.trialUntil);
-    return this.view.admit(id, now, trialUntil);
+    // The other trial's lease may not be visible to the refused claim (it raced ours); ours bounds the wait.
+    this.view.trialElsewhere(id, claim.state, claim.trialUntil > now ? claim.trialUntil : trialUntil);
+    return { allowed: false, retryAfterMs: Math.max((claim.state.openUntil ?? now) - now, 0), failures: claim.state.failures };
   }
 
   /** A success closes a circuit that had failures; a healthy connection's costs nothing. */
