@@ -48,7 +48,9 @@ export class ApiKeysService {
     const repository = manager ? manager.getRepository(ApiKey) : this.keys;
     const keyHash = hashApiKey(apiKey);
     const saved = await repository.save(repository.create({ kind, botId, keyHash, prefix: apiKey.slice(0, kind === 'admin' ? 16 : 14) }));
-    await this.notices.publish('api_key_created', { keyHash });
+    // Inside the caller's transaction nothing else may run; and a key made with its new bot was never
+    // presented before, so no instance can have it down as unknown.
+    if (!manager) await this.notices.publish('api_key_created', { keyHash });
     return { id: saved.id, apiKey };
   }
 
