@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiKey } from './auth/api-key.entity';
 import { ApiKeysService } from './auth/api-keys.service';
+import { ChangeNoticesModule } from './common/change-notices';
 import { Bot } from './bots/bot.entity';
 import { AppError } from './common/errors';
 import { isObjectId, isUuid } from './common/ids';
@@ -24,7 +25,8 @@ Uses the same database as the server (DATABASE_URL, or the embedded one in DATA_
 be in use by a running server).`;
 
 @Module({
-  imports: [DatabaseModule, TypeOrmModule.forFeature([ApiKey])],
+  // With the change notices, a key revoked here is refused by every running instance before this answers.
+  imports: [DatabaseModule, TypeOrmModule.forFeature([ApiKey]), ChangeNoticesModule],
   providers: [ApiKeysService],
 })
 class KeysCliModule {

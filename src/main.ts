@@ -1,3 +1,4 @@
+import { Server } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import pino, { Logger } from 'pino';
 import { createApp } from './app.factory';
@@ -5,6 +6,8 @@ import { isDatabaseUnavailable } from './common/database-errors';
 import { ConfigError } from './config/env';
 
 const SHUTDOWN_GRACE_MS = 25_000;
+/** How long a connection may sit idle during the shutdown: long enough for a request already sent to arrive. */
+const IDLE_CLOSE_MS = 250;
 
 // V8 lets the old generation grow to about four times what survived the last full collection before it
 // collects again. Under load HTTP request objects are promoted quickly, so most of that growth was garbage
@@ -46,9 +49,14 @@ async function main(): Promise<void> {
       flushAndExit(logger, 1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    // Stop taking requests and let those in flight finish before the database goes away.
+    // Stop taking connections and let the requests in flight finish before the database goes away. The
+    // HTTP server's own close() would also drop at once every connection without a request in hand, among
+    // them those a proxy has just opened for a request still on its way; they are closed once idle instead.
     const server = app.getHttpServer();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => Server.prototype.close.call(server, () => resolve()));
+    const idle = setInterval(() => server.closeIdleConnections(), IDLE_CLOSE_MS);
+    await closed;
+    clearInterval(idle);
     await app.close();
     logger.info('stopped');
     flushAndExit(logger, 0);

@@ -73,6 +73,7 @@ describe('webhooks: rate limits', () => {
   describe('in Redis (REDIS_URL), shared by every instance', () => {
     let a: TestApp;
     let b: TestApp;
+    let c: TestApp;
     beforeAll(async () => {
       // Without Redis the limits would quietly fall back to each instance's memory; say so plainly instead.
       const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
@@ -85,19 +86,17 @@ describe('webhooks: rate limits', () => {
         redis.disconnect();
       }
       const env = { TRUST_PROXY: 'true', RATE_LIMIT_PER_IP: '4', RATE_LIMIT_PER_WEBHOOK: '1000', REDIS_URL };
-      a = await startApp(env);
-      b = await startApp(env);
+      [a, b, c] = await Promise.all([startApp(env), startApp(env), startApp(env)]);
     });
     afterAll(async () => {
-      await a.close();
-      await b.close();
+      await Promise.all([a.close(), b.close(), c.close()]);
     });
 
-    it('holds the per-IP limit across two instances', async () => {
+    it('holds the per-IP limit across three instances', async () => {
       const ip = `2001:db8:${randomBytes(2).toString('hex')}::${randomBytes(2).toString('hex')}`;
-      const [pathA, pathB] = [await issuedPath(a), await issuedPath(b)];
-      const [onA, onB] = await Promise.all([burst(a, pathA, [ip, ip, ip]), burst(b, pathB, [ip, ip, ip])]);
-      const statuses = [...onA, ...onB].map((r) => r.status).sort();
+      const paths = [await issuedPath(a), await issuedPath(b), await issuedPath(c)];
+      const bursts = await Promise.all([a, b, c].map((t, i) => burst(t, paths[i], [ip, ip])));
+      const statuses = bursts.flat().map((r) => r.status).sort();
       expect(statuses).toEqual([202, 202, 202, 202, 429, 429]);
     });
   });

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { CACHE_BOUNDS } from '../common/cache-bounds';
+import { ChangeNotices } from '../common/change-notices';
 import { AppError } from '../common/errors';
 import { ApiKey, ApiKeyKind } from './api-key.entity';
 import { NegativeCache } from './negative-cache';
@@ -21,16 +22,25 @@ function generateApiKey(kind: ApiKeyKind): string {
 
 @Injectable()
 export class ApiKeysService {
-  // Every API call authenticates; a short-lived cache spares a round trip. Revocations through this
-  // process take effect at once; other instances see them within CACHE_TTL_MS.
+  // Every API call authenticates; a short-lived cache spares a round trip. A revocation, on any instance,
+  // reaches this cache by its notice; CACHE_TTL_MS bounds how long a missed notice leaves a key working.
   private readonly cache = new LRUCache<string, Principal>({ max: CACHE_BOUNDS.apiKeys, ttl: CACHE_TTL_MS });
-  // A flood of one unknown key would otherwise be a query each. Keys created through this process are
-  // taken out at once; one created through another instance works here within UNKNOWN_TTL_MS.
+  // A flood of one unknown key would otherwise be a query each. A key created on any instance is taken
+  // out by its notice; one whose notice was missed works here within UNKNOWN_TTL_MS.
   private readonly unknown = new NegativeCache(UNKNOWN_TTL_MS, CACHE_BOUNDS.unknownApiKeys);
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
-  ) {}
+    private readonly notices: ChangeNotices,
+  ) {
+    notices.subscribe('api_key_created', ({ keyHash }) => this.unknown.delete(keyHash));
+    notices.subscribe('api_key_revoked', ({ keyId }) => this.forget((p) => p.keyId === keyId));
+    notices.subscribe('bot_deleted', ({ botId }) => this.forget((p) => p.kind === 'bot' && p.botId === botId));
+    notices.onResync(() => {
+      this.cache.clear();
+      this.unknown.clear();
+    });
+  }
 
   /** Creates a key and returns it in clear, the only time it is ever seen. */
   async create(kind: ApiKeyKind, botId: string | null, manager?: EntityManager): Promise<{ id: string; apiKey: string }> {
@@ -38,7 +48,9 @@ export class ApiKeysService {
     const repository = manager ? manager.getRepository(ApiKey) : this.keys;
     const keyHash = hashApiKey(apiKey);
     const saved = await repository.save(repository.create({ kind, botId, keyHash, prefix: apiKey.slice(0, kind === 'admin' ? 16 : 14) }));
-    this.unknown.delete(keyHash);
+    // Inside the caller's transaction nothing else may run; and a key made with its new bot was never
+    // presented before, so no instance can have it down as unknown.
+    if (!manager) await this.notices.publish('api_key_created', { keyHash });
     return { id: saved.id, apiKey };
   }
 
@@ -65,14 +77,14 @@ export class ApiKeysService {
   async revoke(keyId: string, botId?: string): Promise<void> {
     const result = await this.keys.update({ id: keyId, revokedAt: IsNull(), ...(botId ? { botId } : {}) }, { revokedAt: new Date() });
     if (!result.affected) throw new AppError('not_found', `api key ${keyId} not found`);
-    this.forget((p) => p.keyId === keyId);
+    await this.notices.publish('api_key_revoked', { keyId });
   }
 
   /** Registers a key chosen by the operator (ADMIN_API_KEY); a no-op when it is already there. */
   async register(kind: ApiKeyKind, apiKey: string): Promise<void> {
     const keyHash = hashApiKey(apiKey);
     await this.keys.createQueryBuilder().insert().values({ kind, botId: null, keyHash, prefix: apiKey.slice(0, 16) }).orIgnore().execute();
-    this.unknown.delete(keyHash);
+    await this.notices.publish('api_key_created', { keyHash });
   }
 
   async countAdminKeys(): Promise<number> {
@@ -81,11 +93,6 @@ export class ApiKeysService {
 
   async list(): Promise<ApiKey[]> {
     return this.keys.find({ order: { createdAt: 'ASC' } });
-  }
-
-  /** Drops cached principals of a bot whose keys just died with it. */
-  forgetBot(botId: string): void {
-    this.forget((p) => p.kind === 'bot' && p.botId === botId);
   }
 
   private forget(match: (p: Principal) => boolean): void {

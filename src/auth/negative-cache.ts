@@ -24,6 +24,10 @@ export class NegativeCache {
     this.entries.delete(key);
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   get size(): number {
     this.entries.purgeStale();
     return this.entries.size;

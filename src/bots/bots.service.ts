@@ -14,7 +14,6 @@ import { assertPublicUrl } from '../common/outbound/ssrf-guard';
 import { Bot } from './bot.entity';
 import { UrlKey } from './url-key.entity';
 import { Purger } from './purger';
-import { UrlKeysService } from './url-keys.service';
 import type { BotDetailView, BotView, CreateBotDto, CreatedApiKeyView, CreatedBotView, UpdateBotDto } from './dto/bot.dto';
 
 @Injectable()
@@ -23,7 +22,6 @@ export class BotsService {
     @InjectRepository(Bot) private readonly bots: Repository<Bot>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly apiKeys: ApiKeysService,
-    private readonly urlKeys: UrlKeysService,
     private readonly secrets: SecretBox,
     private readonly notices: ChangeNotices,
     private readonly purger: Purger,
@@ -63,14 +61,13 @@ export class BotsService {
   }
 
   /**
-   * Its keys, URL keys and connections go with it at once (ON DELETE CASCADE), and caches elsewhere hear
-   * of it before the answer; its invocations and deliveries are purged in the background.
+   * Its keys, URL keys and connections go with it at once (ON DELETE CASCADE), caches here drop it before
+   * the answer and other instances' as the notice arrives; its invocations and deliveries are purged in
+   * the background.
    */
   async remove(id: string): Promise<void> {
     if (!(await this.purger.deleteBot(id))) throw notFound(id);
-    this.apiKeys.forgetBot(id);
-    this.urlKeys.forget(id);
-    this.notices.publish('bot_deleted', { botId: id });
+    await this.notices.publish('bot_deleted', { botId: id });
   }
 
   async createApiKey(botId: string): Promise<CreatedApiKeyView> {
@@ -100,7 +97,7 @@ export class BotsService {
         [botId, this.secrets.seal(newUrlKeySecret())],
       );
     });
-    this.urlKeys.forget(botId);
+    await this.notices.publish('url_keys_rotated', { botId });
   }
 
   private async find(id: string): Promise<Bot> {

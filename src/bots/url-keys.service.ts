@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CACHE_BOUNDS } from '../common/cache-bounds';
+import { ChangeNotices } from '../common/change-notices';
 import { SecretBox } from '../common/secret-box';
 import { Sql } from '../database/sql';
 
@@ -29,9 +30,9 @@ interface Entry {
 
 /**
  * A bot's URL keys, decrypted and kept in memory: issuing and verifying a URL read nothing from the
- * database. Rotations and deletions through this instance drop the entry at once; other instances see
- * them within TTL_MS (the receive path re-checks retirement in its own statement, so a rotated-out URL is
- * refused everywhere at once). A URL signed with a version newer than the cached keys, issued on another
+ * database. A rotation or deletion, on any instance, drops the entry as its notice arrives; TTL_MS bounds
+ * how long a missed notice leaves it stale (the receive path re-checks retirement in its own statement, so
+ * a rotated-out URL is refused everywhere at once). A URL signed with a version newer than the cached keys, issued on another
  * instance right after a rotation, reloads them at once. Unknown bots are cached too, so forged URLs
  * cannot make every call a query.
  */
@@ -44,7 +45,12 @@ export class UrlKeysService {
   constructor(
     private readonly sql: Sql,
     private readonly secrets: SecretBox,
-  ) {}
+    notices: ChangeNotices,
+  ) {
+    notices.subscribe('url_keys_rotated', ({ botId }) => this.forget(botId));
+    notices.subscribe('bot_deleted', ({ botId }) => this.forget(botId));
+    notices.onResync(() => this.entries.clear());
+  }
 
   /** With `version`, a cached set of keys that lacks it is reloaded, at most once every UNKNOWN_VERSION_RELOAD_MS. */
   async forBot(botId: string, version?: number): Promise<BotUrlKeys | null> {

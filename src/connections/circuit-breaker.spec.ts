@@ -1,85 +1,62 @@
 import { CircuitBreakers } from './circuit-breaker';
 
-describe('CircuitBreakers', () => {
-  let now: number;
-  let breakers: CircuitBreakers;
-  const fail = (id: string, times: number) => {
-    for (let i = 0; i < times; i++) {
-      expect(breakers.admit(id).allowed).toBe(true);
-      breakers.failed(id);
-    }
-  };
+describe('CircuitBreakers (an instance view of the shared circuits)', () => {
+  const now = 1_000_000;
+  let view: CircuitBreakers;
 
   beforeEach(() => {
-    now = 1_000_000;
-    breakers = new CircuitBreakers({ failures: 3, cooldownMs: 1000, now: () => now });
+    view = new CircuitBreakers();
   });
 
-  it('stays closed below the failure threshold and forgets failures after a success', () => {
-    fail('a', 2);
-    breakers.succeeded('a');
-    fail('a', 2);
-    expect(breakers.admit('a')).toEqual({ allowed: true });
+  it('lets every call to a connection it knows nothing of through, with no trial', () => {
+    expect(view.admit('a', now, now + 100)).toEqual({ allowed: true, trial: false });
+    expect(view.has('a')).toBe(false);
   });
 
-  it('lets every call through below the threshold, however many are in flight at once', () => {
-    fail('a', 2);
-    expect([breakers.admit('a'), breakers.admit('a'), breakers.admit('a')]).toEqual([{ allowed: true }, { allowed: true }, { allowed: true }]);
+  it('lets calls through while failures are below the threshold (not open)', () => {
+    view.set('a', { failures: 4, openUntil: null });
+    expect([view.admit('a', now, 0), view.admit('a', now, 0)]).toEqual([{ allowed: true, trial: false }, { allowed: true, trial: false }]);
   });
 
-  it('opens after consecutive failures and refuses calls for the cooldown', () => {
-    fail('a', 3);
-    expect(breakers.admit('a')).toEqual({ allowed: false, retryAfterMs: 1000, failures: 3 });
-    now += 999;
-    expect(breakers.admit('a')).toEqual({ allowed: false, retryAfterMs: 1, failures: 3 });
-    expect(breakers.admit('b')).toEqual({ allowed: true });
+  it('refuses calls until the circuit opens no more, saying for how long', () => {
+    view.set('a', { failures: 5, openUntil: now + 1000 });
+    expect(view.admit('a', now, now + 50)).toEqual({ allowed: false, retryAfterMs: 1000, failures: 5 });
+    expect(view.admit('a', now + 999, now + 50)).toEqual({ allowed: false, retryAfterMs: 1, failures: 5 });
+    expect(view.admit('b', now, now + 50)).toEqual({ allowed: true, trial: false });
   });
 
-  it('lets exactly one trial through after the cooldown; its success closes the circuit', () => {
-    fail('a', 3);
-    now += 1000;
-    expect(breakers.admit('a')).toEqual({ allowed: true });
-    expect(breakers.admit('a')).toMatchObject({ allowed: false });
-    breakers.succeeded('a');
-    expect(breakers.admit('a')).toEqual({ allowed: true });
-    expect(breakers.admit('a')).toEqual({ allowed: true });
+  it('after the cooldown offers one trial, and holds off everyone else here until its lease ends', () => {
+    view.set('a', { failures: 5, openUntil: now });
+    expect(view.admit('a', now, now + 500)).toEqual({ allowed: true, trial: true });
+    expect(view.admit('a', now + 499, now + 999)).toMatchObject({ allowed: false, failures: 5 });
+    // The trial's instance died without a verdict: once its lease is over, another trial may go.
+    expect(view.admit('a', now + 500, now + 1000)).toEqual({ allowed: true, trial: true });
   });
 
-  it('opens for another cooldown when the trial fails', () => {
-    fail('a', 3);
-    now += 1000;
-    expect(breakers.admit('a').allowed).toBe(true);
-    breakers.failed('a');
-    expect(breakers.admit('a')).toEqual({ allowed: false, retryAfterMs: 1000, failures: 4 });
-    now += 1000;
-    expect(breakers.admit('a').allowed).toBe(true);
+  it('waits for a trial out on another instance', () => {
+    view.trialElsewhere('a', { failures: 5, openUntil: now - 1 }, now + 300);
+    expect(view.admit('a', now, now + 500)).toMatchObject({ allowed: false });
+    expect(view.admit('a', now + 300, now + 800)).toEqual({ allowed: true, trial: true });
   });
 
-  it('forgets a connection on reset', () => {
-    fail('a', 3);
-    breakers.reset('a');
-    expect(breakers.admit('a')).toEqual({ allowed: true });
+  it('closes on a state with no failures, and on none', () => {
+    view.set('a', { failures: 5, openUntil: now + 1000 });
+    view.set('a', { failures: 0, openUntil: null });
+    expect(view.admit('a', now, 0)).toEqual({ allowed: true, trial: false });
+    view.set('b', { failures: 5, openUntil: now + 1000 });
+    view.set('b', null);
+    expect(view.has('b')).toBe(false);
   });
-});
 
-describe('CircuitBreakers, bounded', () => {
-  let now = 1_000_000;
-  const breakers = new CircuitBreakers({ failures: 2, cooldownMs: 1000, now: () => now, max: 3 });
-  const open = (id: string) => {
-    breakers.failed(id);
-    breakers.failed(id);
-  };
-
-  it('keeps the open circuit of a hot connection while cold ones are evicted', () => {
-    open('hot');
+  it('is bounded: the least recently used circuit goes first', () => {
+    const small = new CircuitBreakers(3);
+    small.set('hot', { failures: 2, openUntil: now + 1000 });
     for (let i = 0; i < 10; i++) {
-      open(`cold-${i}`);
-      expect(breakers.admit('hot')).toMatchObject({ allowed: false });
+      small.set(`cold-${i}`, { failures: 2, openUntil: now + 1000 });
+      expect(small.admit('hot', now, 0)).toMatchObject({ allowed: false });
     }
-    expect(breakers.size).toBe(3);
-    expect(breakers.admit('cold-0')).toEqual({ allowed: true });
-    expect(breakers.admit('cold-9')).toMatchObject({ allowed: false });
-    now += 1000;
-    expect(breakers.admit('hot')).toEqual({ allowed: true });
+    expect(small.size).toBe(3);
+    expect(small.admit('cold-0', now, 0)).toEqual({ allowed: true, trial: false });
+    expect(small.admit('cold-9', now, 0)).toMatchObject({ allowed: false });
   });
 });

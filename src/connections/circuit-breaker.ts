@@ -1,74 +1,70 @@
 import { LRUCache } from 'lru-cache';
 import { CACHE_BOUNDS } from '../common/cache-bounds';
 
-export interface CircuitOptions {
-  /** Consecutive failures that open the circuit. */
+/** A connection's shared circuit: consecutive failures, and while open, until when calls are refused. */
+export interface CircuitState {
   failures: number;
-  /** How long an open circuit refuses calls before letting one trial through. */
-  cooldownMs: number;
-  now?: () => number;
-  /** How many failing connections are remembered; the least recently used goes first. */
-  max?: number;
+  /** Epoch milliseconds; null while the failures are below the threshold. */
+  openUntil: number | null;
 }
 
-interface Circuit {
-  failures: number;
-  /** Set while open: until when calls are refused. */
-  openUntil: number;
-  /** A half-open trial call is out; everyone else waits for its verdict. */
-  trial: boolean;
+interface Circuit extends CircuitState {
+  /** A trial call is out (here or on another instance) until then; 0 when none is known of. */
+  trialUntil: number;
 }
 
-export type Admission = { allowed: true } | { allowed: false; retryAfterMs: number; failures: number };
+export type Admission =
+  | { allowed: true; trial: false }
+  /** The cooldown is over and no trial is known to be out: this caller may be the one trial. */
+  | { allowed: true; trial: true }
+  | { allowed: false; retryAfterMs: number; failures: number };
 
 /**
- * One breaker per connection, in this process's memory. After `failures` consecutive failed dispatches the
- * connection fails fast for `cooldownMs`; then exactly one trial call goes through, and its outcome closes
- * the circuit or opens it for another cooldown. State is per instance on purpose: it protects this
- * instance's pool and answers in microseconds, and with several instances each one opens on its own
- * evidence (at most `failures` calls per instance reach a dead backend per cooldown).
+ * This instance's view of the shared circuits (kept current by the store's answers and the other
+ * instances' notices), so that admitting a call to a healthy connection, which has no entry, costs
+ * nothing but a map lookup. Bounded: a connection that nobody calls is evicted first.
  */
 export class CircuitBreakers {
-  // Every admit of a connection marks it used, so the circuits evicted first are those nobody calls.
   private readonly circuits: LRUCache<string, Circuit>;
-  private readonly now: () => number;
 
-  constructor(private readonly options: CircuitOptions) {
-    this.now = options.now ?? Date.now;
-    this.circuits = new LRUCache({ max: options.max ?? CACHE_BOUNDS.circuits });
+  constructor(max: number = CACHE_BOUNDS.circuits) {
+    this.circuits = new LRUCache({ max });
   }
 
   get size(): number {
     return this.circuits.size;
   }
 
-  /** Whether a call may go out now. When it may and the circuit is half-open, the caller is the trial. */
-  admit(id: string): Admission {
+  has(id: string): boolean {
+    return this.circuits.has(id);
+  }
+
+  /** Whether a call may go out at `now`. A trial admission holds off the others here until `trialUntil`. */
+  admit(id: string, now: number, trialUntil: number): Admission {
     const circuit = this.circuits.get(id);
-    if (!circuit || circuit.failures < this.options.failures) return { allowed: true };
-    const now = this.now();
-    if (circuit.trial || now < circuit.openUntil) {
+    if (!circuit || circuit.openUntil === null) return { allowed: true, trial: false };
+    if (now < circuit.openUntil || now < circuit.trialUntil) {
       return { allowed: false, retryAfterMs: Math.max(circuit.openUntil - now, 0), failures: circuit.failures };
     }
-    circuit.trial = true;
-    return { allowed: true };
+    circuit.trialUntil = trialUntil;
+    return { allowed: true, trial: true };
   }
 
-  succeeded(id: string): void {
-    // Healthy connections keep no entry, so the map only holds connections that are failing.
-    this.circuits.delete(id);
+  /** The circuit as the store or another instance says it now is; none or 0 failures: closed. */
+  set(id: string, state: CircuitState | null): void {
+    if (!state || state.failures === 0) {
+      this.circuits.delete(id);
+      return;
+    }
+    this.circuits.set(id, { failures: state.failures, openUntil: state.openUntil, trialUntil: 0 });
   }
 
-  failed(id: string): void {
-    const circuit = this.circuits.get(id) ?? { failures: 0, openUntil: 0, trial: false };
-    circuit.failures += 1;
-    circuit.trial = false;
-    if (circuit.failures >= this.options.failures) circuit.openUntil = this.now() + this.options.cooldownMs;
-    this.circuits.set(id, circuit);
+  /** Another instance's trial is out until then: calls here wait for its verdict. */
+  trialElsewhere(id: string, state: CircuitState, trialUntil: number): void {
+    this.circuits.set(id, { ...state, trialUntil });
   }
 
-  /** Forgets a connection's history, for when its configuration changed or it is gone. */
-  reset(id: string): void {
-    this.circuits.delete(id);
+  clear(): void {
+    this.circuits.clear();
   }
 }

@@ -6,6 +6,7 @@ import { ChangeNoticesModule } from '../common/change-notices';
 import { ClockModule } from '../common/clock';
 import { ResponsesModule } from '../responses/responses.module';
 import { Connection } from './connection.entity';
+import { Circuits } from './circuits';
 import { ConnectionCache } from './connection-cache';
 import { ConnectionsController } from './connections.controller';
 import { ConnectionsService } from './connections.service';
@@ -17,6 +18,6 @@ import { VerificationService } from './verification.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Connection, Bot]), BotsModule, ResponsesModule, ChangeNoticesModule, ClockModule],
   controllers: [ConnectionsController, DispatchController],
-  providers: [ConnectionsService, VerificationService, DispatchService, DeliveriesService, ConnectionCache],
+  providers: [ConnectionsService, VerificationService, DispatchService, DeliveriesService, ConnectionCache, Circuits],
 })
 export class ConnectionsModule {}

@@ -98,14 +98,14 @@ export class ConnectionsService {
     const changed = existing.url !== fields.url || previousToken !== token;
     const { verification, error } = changed ? await this.verifier.handshake({ ...fields, token, timeoutMs }) : existing;
     const result = await this.connections.update({ id }, { ...this.sealedFields(fields), verification, error });
-    this.dispatcher.forget(id);
+    await this.dispatcher.forget(id);
     if (!result.affected) throw notFound(id);
   }
 
   /** Its deliveries, unreachable once it is gone, are purged in the background. */
   async remove(id: string): Promise<void> {
     const result = await this.connections.delete({ id });
-    this.dispatcher.forget(id);
+    await this.dispatcher.forget(id);
     if (!result.affected) throw notFound(id);
     this.purger.drain();
   }
@@ -128,7 +128,7 @@ export class ConnectionsService {
     });
     // Not an edit of the connection, so updated_at stays.
     const updated = await this.sql.query(`UPDATE connections SET verification = $2, error = $3 WHERE id = $1 RETURNING id`, [id, result.verification, result.error]);
-    this.dispatcher.forget(id);
+    await this.dispatcher.forget(id);
     if (updated.length === 0) throw notFound(id);
     return result;
   }

@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '../config/section';
+import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
 import { Batcher } from '../common/batcher';
-import { Clock } from '../common/clock';
+import { ChangeNotices } from '../common/change-notices';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import { AppError } from '../common/errors';
 import { uuidv7 } from '../common/ids';
 import { refuse } from './connection-refusals';
 import { OutboundClient, OutboundError } from '../common/outbound/outbound-client';
-import { connectionsConfig } from '../config/connections.config';
 import { Sql } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
 import { ResponseValidator } from '../responses/response-validator';
-import { CircuitBreakers } from './circuit-breaker';
+import { Circuits } from './circuits';
 import { ConnectionCache } from './connection-cache';
 import { DispatchOutcome, judgeFailure, judgeResponse, MAX_REPLY_BYTES } from './dispatch-outcome';
 import { parseDispatchRequest } from './dispatch-request';
@@ -68,7 +66,6 @@ interface DeliveryRecord {
  */
 @Injectable()
 export class DispatchService {
-  private readonly breakers: CircuitBreakers;
   /** Says, for each delivery, whether it was written (false: its connection was deleted meanwhile). */
   private readonly recorder = new Batcher<DeliveryRecord, boolean>((records) => this.recordBatch(records), BATCHING);
 
@@ -78,11 +75,9 @@ export class DispatchService {
     private readonly validator: ResponseValidator,
     private readonly sql: Sql,
     private readonly metrics: MetricsService,
-    @Inject(connectionsConfig.KEY) config: ConfigType<typeof connectionsConfig>,
-    clock: Clock,
-  ) {
-    this.breakers = new CircuitBreakers({ failures: config.circuitFailures, cooldownMs: config.circuitCooldownMs, now: () => clock.now() });
-  }
+    private readonly circuits: Circuits,
+    private readonly notices: ChangeNotices,
+  ) {}
 
   async dispatch(principal: Principal, id: string, input: unknown): Promise<DispatchResultView> {
     const dto = parseDispatchRequest(input);
@@ -112,7 +107,7 @@ export class DispatchService {
     if (connection.verification === 'failed') {
       throw refuse('verification_failed', `connection ${connection.id} failed its verification handshake; fix the backend, then call POST /v2/integrations/webhook/${connection.id}/verify`);
     }
-    const admission = this.breakers.admit(connection.id);
+    const admission = await this.circuits.admit(connection.id, connection.timeoutMs);
     if (!admission.allowed) {
       this.metrics.deliveries.inc({ target: 'connection', outcome: 'circuit_open' });
       const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
@@ -138,18 +133,18 @@ export class DispatchService {
       outcome = judgeResponse(response, (reply) => this.validator.validate(reply));
     } catch (error) {
       if (!(error instanceof OutboundError)) {
-        this.breakers.failed(connection.id);
+        await this.circuits.failed(connection.id);
         throw error;
       }
       outcome = judgeFailure(error, Math.round(performance.now() - startedAt));
     }
 
-    if (outcome.ok) this.breakers.succeeded(connection.id);
-    else this.breakers.failed(connection.id);
+    // Awaited with the record, so that when a failure is answered the other instances have heard of it.
+    const judged = outcome.ok ? this.circuits.succeeded(connection.id) : this.circuits.failed(connection.id);
     this.metrics.deliveries.inc({ target: 'connection', outcome: outcome.ok ? 'succeeded' : 'failed' });
     this.metrics.deliveryDuration.observe({ target: 'connection' }, outcome.durationMs / 1000);
 
-    const recorded = await this.recorder.submit({
+    const [recorded] = await Promise.all([this.recorder.submit({
       id: deliveryId,
       connectionId: connection.id,
       status: outcome.ok ? 'succeeded' : 'failed',
@@ -160,7 +155,7 @@ export class DispatchService {
       requestBody: body,
       error: outcome.ok ? null : outcome.error,
       responseBody: outcome.responseBody,
-    });
+    }), judged]);
     if (!recorded) {
       this.cache.forget(connection.id);
       throw notFound(connection.id);
@@ -190,10 +185,13 @@ export class DispatchService {
     return records.map((r) => written.has(r.id));
   }
 
-  /** Called when a connection changed or went away: its failures no longer say anything about it. */
-  forget(id: string): void {
-    this.cache.forget(id);
-    this.breakers.reset(id);
+  /**
+   * Called when a connection changed or went away, on every instance: its failures no longer say anything
+   * about it, and what is cached of it is stale.
+   */
+  async forget(id: string): Promise<void> {
+    await this.circuits.reset(id);
+    await this.notices.publish('connection_changed', { connectionId: id });
   }
 }
 

@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } fro
 import { ModuleRef } from '@nestjs/core';
 import type { ConfigType } from '../config/section';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { databaseConfig } from '../config/database.config';
 import { securityConfig } from '../config/security.config';
@@ -9,6 +10,7 @@ import { SecretBox } from '../common/secret-box';
 import { dataSourceOptions } from './data-source-options';
 import type { EmbeddedPostgres } from './embedded-postgres';
 import { loadOrCreateKeyFile } from './encryption-key';
+import { underSchemaLock } from './schema-lock';
 import { Sql } from './sql';
 
 /** Where Postgres is: DATABASE_URL, or the embedded one started here when it is unset. */
@@ -73,7 +75,18 @@ class DatabaseLocationModule {}
     DatabaseLocationModule,
     TypeOrmModule.forRootAsync({
       inject: [DatabaseLocation],
-      useFactory: (location: DatabaseLocation) => ({ ...dataSourceOptions(location.url, location.isEmbedded ? 8 : 20), migrationsRun: true }),
+      useFactory: (location: DatabaseLocation) => dataSourceOptions(location.url, location.isEmbedded ? 8 : 20),
+      // Migrations run once the pool is up, under the schema lock, so instances booting together wait in turn.
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource(options!).initialize();
+        try {
+          await underSchemaLock((dataSource.driver as unknown as { master: Pool }).master, () => dataSource.runMigrations());
+        } catch (error) {
+          await dataSource.destroy().catch(() => undefined);
+          throw error;
+        }
+        return dataSource;
+      },
     }),
   ],
   providers: [

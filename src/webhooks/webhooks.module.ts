@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BotsModule } from '../bots/bots.module';
+import { ChangeNoticesModule } from '../common/change-notices';
 import { ClockModule } from '../common/clock';
 import { PushQueue } from './delivery/push-queue';
 import { InvocationStore } from './invocations/invocation-store';
@@ -18,7 +19,7 @@ import { WebhooksController } from './issue/issue.controller';
 
 /** Issued webhook URLs (contract §3): issue, receive, deliver (sync, async with retries, pull), manage. */
 @Module({
-  imports: [BotsModule, ClockModule],
+  imports: [BotsModule, ClockModule, ChangeNoticesModule],
   // Issued URLs themselves are served by receiveIssuedUrls (receive.route.ts), ahead of these controllers.
   controllers: [WebhooksController, InvocationsController, UpdatesController],
   providers: [

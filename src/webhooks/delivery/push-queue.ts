@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '../../config/section';
 import PgBoss from 'pg-boss';
 import { webhooksConfig } from '../../config/webhooks.config';
+import { underSchemaLock } from '../../database/schema-lock';
 import { Sql } from '../../database/sql';
 import { Batcher } from '../../common/batcher';
 import { derivedUuid } from '../shared/uuid';
@@ -80,13 +81,17 @@ export class PushQueue implements OnModuleDestroy {
       retentionDays: UNFETCHED_RETENTION_DAYS,
     });
     boss.on('error', (error: Error) => this.logger.error(`push queue: ${error.message}`));
-    await boss.start();
     // Retrying a job is for a worker that died mid-batch, which its expiry has already waited out; failed
     // deliveries are rescheduled by us.
     const options: PgBoss.Queue = { name: QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 1, retryBackoff: false, retentionDays: UNFETCHED_RETENTION_DAYS };
-    await boss.createQueue(QUEUE, options);
-    // createQueue leaves an existing queue as it was; the options are ours to keep current.
-    await boss.updateQueue(QUEUE, options);
+    // pg-boss installing its schema and creating the queue on a fresh database races another instance
+    // doing the same in Postgres's catalog: under the schema lock they take turns.
+    await underSchemaLock(this.sql.pool, async () => {
+      await boss.start();
+      await boss.createQueue(QUEUE, options);
+      // createQueue leaves an existing queue as it was; the options are ours to keep current.
+      await boss.updateQueue(QUEUE, options);
+    });
     this.boss = boss;
     for (let i = 0; i < WORKERS; i++) this.workers.push(await boss.work(QUEUE, { batchSize: JOBS_PER_FETCH }, handler));
   }

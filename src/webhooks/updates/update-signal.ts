@@ -1,25 +1,39 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ChangeNotices } from '../../common/change-notices';
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
- * Wakes long polls of a bot's update queue the moment this instance commits something for it. Pollers
- * also look again every second on their own, which is how they learn of calls received by other
- * instances; LISTEN/NOTIFY would do that too, but does not pass through the embedded database's socket.
+ * Wakes long polls of a bot's update queue the moment any instance commits something for it: the notice
+ * wakes the polls here at once and reaches the other instances (§3.5). Pollers also look again every
+ * second on their own, in case a notice was missed.
  */
 @Injectable()
 export class UpdateSignal implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('UpdateSignal');
   private readonly waiting = new Map<string, Set<() => void>>();
   private stopping = false;
   // On a stop signal the server waits for requests in flight before it closes the app; a long poll must
   // answer at once then, not hold the shutdown for up to 50 seconds.
   private readonly stop = () => this.stopWaiting();
 
+  constructor(private readonly notices: ChangeNotices) {
+    notices.subscribe('update_ready', ({ botId }) => this.wake(botId));
+    notices.onResync(() => {
+      for (const botId of [...this.waiting.keys()]) this.wake(botId);
+    });
+  }
+
   get stopped(): boolean {
     return this.stopping;
   }
 
+  /** Something was committed to the bot's update queue. Does not wait for the other instances to hear. */
   notify(botId: string): void {
+    this.notices.publish('update_ready', { botId }).catch((error: Error) => this.logger.warn(`update notice failed: ${error.message}`));
+  }
+
+  private wake(botId: string): void {
     const wakers = this.waiting.get(botId);
     if (!wakers) return;
     this.waiting.delete(botId);
@@ -56,6 +70,6 @@ export class UpdateSignal implements OnModuleInit, OnModuleDestroy {
 
   private stopWaiting(): void {
     this.stopping = true;
-    for (const botId of [...this.waiting.keys()]) this.notify(botId);
+    for (const botId of [...this.waiting.keys()]) this.wake(botId);
   }
 }
