@@ -7,6 +7,7 @@ import { InvocationsController } from './invocations/invocations.controller';
 import { InvocationsService } from './invocations/invocations.service';
 import { IssueService } from './issue/issue.service';
 import { PushWorker } from './delivery/push-worker';
+import { ConversationTurns } from './delivery/conversation-turns';
 import { RateLimits } from './receive/rate-limits';
 import { ReceiveService } from './receive/receive.service';
 import { RuntimeClient } from './delivery/runtime-client';
@@ -29,6 +30,7 @@ import { WebhooksController } from './issue/issue.controller';
     RuntimeClient,
     PushQueue,
     PushWorker,
+    ConversationTurns,
     Sweeper,
     UpdateSignal,
     UpdatesService,
