@@ -8,6 +8,7 @@ import { InvocationsService } from './invocations/invocations.service';
 import { IssueService } from './issue/issue.service';
 import { PushWorker } from './delivery/push-worker';
 import { ConversationTurns } from './delivery/conversation-turns';
+import { AutoFallback } from './receive/auto-fallback';
 import { RateLimits } from './receive/rate-limits';
 import { ReceiveService } from './receive/receive.service';
 import { RuntimeClient } from './delivery/runtime-client';
@@ -31,6 +32,7 @@ import { WebhooksController } from './issue/issue.controller';
     PushQueue,
     PushWorker,
     ConversationTurns,
+    AutoFallback,
     Sweeper,
     UpdateSignal,
     UpdatesService,
