@@ -18,7 +18,7 @@ export interface RuntimeDelivery {
   body: any;
   /** Verified with the `standardwebhooks` package against the bot's signing secret. */
   signatureValid: boolean;
-  /** Epoch ms when its body had arrived, and when the answer had been sent (undefined until then). */
+  /** Epoch ms when its body had arrived, and when the exchange ended: answered, or cut off (undefined until then). */
   arrivedAt: number;
   answeredAt?: number;
 }
@@ -95,14 +95,15 @@ export class FakeRuntime {
       this.waiters.splice(this.waiters.indexOf(waiter), 1);
       waiter.resolve();
     }
+    res.once('close', () => {
+      delivery.answeredAt = Date.now();
+    });
     const reply = this.onDelivery(delivery);
     if (reply === 'hang') return;
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     if (reply.until) await reply.until;
     const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
-    res.end(body, () => {
-      delivery.answeredAt = Date.now();
-    });
+    res.end(body);
   }
 }
