@@ -28,6 +28,9 @@ interface DueRow {
   order_held_since: Date | null;
 }
 
+/** Well inside a job's expiry (the runtime timeout plus ABANDONED_AFTER_SECONDS), after which it would be run again. */
+const CHAIN_MS = 5000;
+
 interface Settlement {
   id: string;
   route: 'push' | 'pull';
@@ -82,8 +85,22 @@ export class PushWorker implements OnModuleInit {
     if (handedOn.length > 0) {
       for (const id of await this.turns.pass([], handedOn.map((job) => job.data.turnOf!))) schedules.set(id, schedules.get(id) ?? handedOn[0].data.schedule);
     }
-    const ids = [...schedules.keys()];
-    if (ids.length === 0) return;
+    // The turn passes straight to the conversation's next call, in this worker, for as long as a job may
+    // stay active; past that the next calls get jobs of their own.
+    const chainUntil = Date.now() + CHAIN_MS;
+    let ids = [...schedules.keys()];
+    while (ids.length > 0) {
+      const next = await this.round(ids, schedules);
+      if (Date.now() >= chainUntil) {
+        await this.queue.schedule(next.map((id) => ({ invocationId: id, attempt: 0, schedule: schedules.get(id), fresh: true })));
+        return;
+      }
+      ids = next;
+    }
+  }
+
+  /** Attempts what is due among `ids`; returns the calls whose conversation's turn it now is. */
+  private async round(ids: string[], schedules: Map<string, number[]>): Promise<string[]> {
     // Only what is still waiting: a repeated job for an attempt already made finds nothing to do.
     const due = await this.sql.query<DueRow>(
       `SELECT i.id, i.bot_id, i.payload, i.body, i.sealed, i.attempts, i.retry_step, b.runtime_url, b.signing_secret,
@@ -97,7 +114,7 @@ export class PushWorker implements OnModuleInit {
     const turnsTaken = await this.turns.claim(ordered);
     // A call whose turn it is not waits: whoever holds the turn hands it on when done.
     const attempted = due.filter((row) => row.conversation === null || turnsTaken.has(row.id));
-    const settlements = await Promise.all(attempted.map((row) => this.attempt(row, schedules.get(row.id)!)));
+    const settlements = await Promise.all(attempted.map((row) => this.attempt(row, schedules.get(row.id) ?? this.config.retryScheduleSeconds)));
     const retries: PushAttempt[] = [];
     for (let i = 0; i < attempted.length; i++) {
       const s = settlements[i];
@@ -114,10 +131,9 @@ export class PushWorker implements OnModuleInit {
     // its own retry under the job id already taken, so the call waited for the sweeper. A crash between the
     // two leaves a queued row whose time has come and no job: the sweeper queues it again.
     await this.settle(settlements);
-    const next = await this.turns.pass([...turnsTaken]);
-    for (const id of next) retries.push({ invocationId: id, attempt: 0, schedule: schedules.get(id), fresh: true });
     await this.queue.schedule(retries);
     for (let i = 0; i < attempted.length; i++) if (settlements[i].route === 'pull') this.updates.notify(attempted[i].bot_id);
+    return this.turns.pass([...turnsTaken]);
   }
 
   /** When an ordered call that failed stops holding its conversation up; null when it does not hold it. */
