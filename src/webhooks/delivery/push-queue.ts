@@ -92,7 +92,13 @@ export class PushQueue implements OnModuleDestroy {
     // createQueue leaves an existing queue as it was; the options are ours to keep current.
     await boss.updateQueue(QUEUE, options);
     this.boss = boss;
-    for (let i = 0; i < WORKERS; i++) this.workers.push(await boss.work(QUEUE, { batchSize: JOBS_PER_FETCH }, handler));
+    // A full batch means more is waiting: the worker fetches again at once rather than after its polling
+    // interval, which a backlog (work queued by another instance, or left by a burst) would otherwise wait out.
+    const drain = async (jobs: PushJob[]) => {
+      await handler(jobs);
+      if (jobs.length >= JOBS_PER_FETCH) this.wake(0);
+    };
+    for (let i = 0; i < WORKERS; i++) this.workers.push(await boss.work(QUEUE, { batchSize: JOBS_PER_FETCH }, drain));
   }
 
   /** Queues the first delivery of a committed invocation without holding up the caller's answer. */
