@@ -459,11 +459,10 @@ export interface components {
              */
             runtimeUrl?: string | null;
             /**
-             * @description conversation: background deliveries of one chat (else user) reach the runtime one at a time, in order; none: as soon as they can
-             * @default conversation
+             * @description conversation (when absent at creation): background deliveries of one chat (else user) reach the runtime one at a time, in order; none: as soon as they can
              * @enum {string}
              */
-            ordering: "conversation" | "none";
+            ordering?: "conversation" | "none";
         };
         CreatedBotView: {
             /** @example 65a1f0c2e4b0a1b2c3d4e5f6 */
@@ -765,11 +764,8 @@ export interface components {
              * @enum {string|null}
              */
             mode: "sync" | "async" | "auto" | null;
-            /**
-             * @description With mode auto only: how long to wait for the runtime before answering 202 (at most RUNTIME_TIMEOUT_MS)
-             * @default 3000
-             */
-            deadlineMs: number | null;
+            /** @description With mode auto only: how long to wait for the runtime before answering 202, from 100 to RUNTIME_TIMEOUT_MS (3000 when absent) */
+            deadlineMs?: number | null;
             /**
              * @description Origins (scheme, host, optional port) whose pages may call the URL from browser JavaScript and read the answer, or ["*"] for any
              * @example [

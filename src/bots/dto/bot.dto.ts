@@ -19,7 +19,7 @@ export class CreateBotDto {
   @IsHttpUrl(MAX_URL)
   runtimeUrl?: string | null;
 
-  @ApiPropertyOptional({ enum: BOT_ORDERINGS, default: 'conversation', description: 'conversation: background deliveries of one chat (else user) reach the runtime one at a time, in order; none: as soon as they can' })
+  @ApiPropertyOptional({ enum: BOT_ORDERINGS, description: 'conversation (when absent at creation): background deliveries of one chat (else user) reach the runtime one at a time, in order; none: as soon as they can' })
   @ValidateIf((_, value) => value !== undefined)
   @IsIn(BOT_ORDERINGS, { message: 'ordering must be "conversation" or "none"' })
   ordering?: BotOrdering;

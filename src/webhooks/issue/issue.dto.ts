@@ -33,7 +33,7 @@ export class IssueWebhookBody {
   @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: MAX_EXPIRES_IN, description: 'Seconds until the URL answers 410; absent: never' }) expiresIn?: number;
   @ApiPropertyOptional({ type: Boolean, nullable: true, default: false }) singleUse?: boolean;
   @ApiPropertyOptional({ enum: ['sync', 'async', 'auto'], nullable: true, default: 'sync' }) mode?: 'sync' | 'async' | 'auto';
-  @ApiPropertyOptional({ type: 'integer', minimum: 100, default: 3000, nullable: true, description: 'With mode auto only: how long to wait for the runtime before answering 202 (at most RUNTIME_TIMEOUT_MS)' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 100, nullable: true, description: 'With mode auto only: how long to wait for the runtime before answering 202, from 100 to RUNTIME_TIMEOUT_MS (3000 when absent)' })
   deadlineMs?: number;
   @ApiPropertyOptional({
     type: [String],
