@@ -30,6 +30,7 @@ describe('bots (admin)', () => {
       id: expect.stringMatching(/^[0-9a-f]{24}$/),
       name: 'Cat facts',
       runtimeUrl: 'http://127.0.0.1:9/runtime',
+      ordering: 'conversation',
       apiKey: expect.stringMatching(/^bh_bot_[A-Za-z0-9_-]{43}$/),
       signingSecret: expect.stringMatching(/^whsec_/),
       createdAt: expect.any(String),
@@ -38,11 +39,11 @@ describe('bots (admin)', () => {
     expect(new Date(res.body.createdAt).toISOString()).toBe(res.body.createdAt);
     const got = await t.http.get(`/v1/bots/${res.body.id}`).set(...admin());
     expect(got.status).toBe(200);
-    expect(got.body).toEqual({ id: res.body.id, name: 'Cat facts', runtimeUrl: 'http://127.0.0.1:9/runtime', signingSecret: res.body.signingSecret, createdAt: res.body.createdAt, updatedAt: res.body.updatedAt });
+    expect(got.body).toEqual({ id: res.body.id, name: 'Cat facts', runtimeUrl: 'http://127.0.0.1:9/runtime', ordering: 'conversation', signingSecret: res.body.signingSecret, createdAt: res.body.createdAt, updatedAt: res.body.updatedAt });
     const list = await t.http.get('/v1/bots').set(...admin());
     expect(list.status).toBe(200);
     const listed = list.body.find((b: { id: string }) => b.id === res.body.id);
-    expect(listed).toEqual({ id: res.body.id, name: 'Cat facts', runtimeUrl: 'http://127.0.0.1:9/runtime', createdAt: res.body.createdAt, updatedAt: res.body.updatedAt });
+    expect(listed).toEqual({ id: res.body.id, name: 'Cat facts', runtimeUrl: 'http://127.0.0.1:9/runtime', ordering: 'conversation', createdAt: res.body.createdAt, updatedAt: res.body.updatedAt });
     const { rows } = await t.db.query('SELECT key_hash FROM api_keys WHERE bot_id = $1', [res.body.id]);
     expect(rows).toHaveLength(1);
     expect(rows[0].key_hash).toBe(createHash('sha256').update(res.body.apiKey).digest('hex'));
@@ -64,6 +65,23 @@ describe('bots (admin)', () => {
     const cleared = await t.http.patch(`/v1/bots/${bot.id}`).set(...admin()).send({ runtimeUrl: null });
     expect(cleared.body.runtimeUrl).toBeNull();
     expect((await t.db.query('SELECT name, runtime_url FROM bots WHERE id = $1', [bot.id])).rows[0]).toEqual({ name: 'Renamed', runtime_url: null });
+  });
+
+  it('keeps conversations in order by default; ordering is set at creation and by PATCH, and only to a known value', async () => {
+    const created = await t.http.post('/v1/bots').set(...admin()).send({ name: 'Unordered', ordering: 'none' });
+    expect(created.status).toBe(201);
+    expect(created.body.ordering).toBe('none');
+    const patched = await t.http.patch(`/v1/bots/${created.body.id}`).set(...admin()).send({ ordering: 'conversation' });
+    expect(patched.status).toBe(200);
+    expect(patched.body.ordering).toBe('conversation');
+    expect((await t.http.get(`/v1/bots/${created.body.id}`).set(...admin())).body.ordering).toBe('conversation');
+    for (const ordering of ['chat', null, 1]) {
+      const bad = await t.http.patch(`/v1/bots/${created.body.id}`).set(...admin()).send({ ordering });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual([{ path: 'ordering', message: 'ordering must be "conversation" or "none"' }]);
+    }
+    expect((await t.http.post('/v1/bots').set(...admin()).send({ name: 'x', ordering: 'chat' })).status).toBe(400);
+    expect((await t.db.query('SELECT ordering FROM bots WHERE id = $1', [created.body.id])).rows[0].ordering).toBe('conversation');
   });
 
   it('deletes a bot: its key is 401 from then on, the bot 404', async () => {

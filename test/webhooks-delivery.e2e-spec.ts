@@ -161,11 +161,13 @@ describe('webhooks: async delivery, pull mode and invocations', () => {
         userId: null,
         chatId: null,
         method: 'GET',
+        mode: 'sync',
         status: 'failed',
         httpStatus: 500,
         answer: null,
         error: 'Request failed with status code 500',
         attempts: 1,
+        nextAttemptAt: null,
         receivedAt: expect.any(String),
         finishedAt: expect.any(String),
       });

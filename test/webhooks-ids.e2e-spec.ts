@@ -78,7 +78,7 @@ describe('webhooks: ids that tell their bot, and bots ported from other platform
       // Such a URL as the earlier release issued it: same format and key, a v4 id.
       const keys = (await t.app.get(UrlKeysService).forBot(bot.id))!;
       const legacy = randomUUID();
-      const claims = { webhookId: legacy, botId: bot.id, keyVersion: keys.current.version, command: '/old', userId: null, chatId: null, content: undefined, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync' as const, cors: null };
+      const claims = { webhookId: legacy, botId: bot.id, keyVersion: keys.current.version, command: '/old', userId: null, chatId: null, content: undefined, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync' as const, deadlineMs: null, cors: null };
       const url = issueWebhookUrl(t.url, claims, keys.current.key);
       expect((await call(url)).status).toBe(200);
       expect((await revoke(legacy, bot.apiKey)).status).toBe(404);

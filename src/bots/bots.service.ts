@@ -33,7 +33,7 @@ export class BotsService {
     const signingSecret = generateSigningSecret();
     const { bot, apiKey } = await this.dataSource.transaction(async (manager) => {
       const bot = await manager.save(
-        manager.create(Bot, { id: newObjectId(), name: dto.name, runtimeUrl: dto.runtimeUrl ?? null, signingSecretSealed: this.secrets.seal(signingSecret) }),
+        manager.create(Bot, { id: newObjectId(), name: dto.name, runtimeUrl: dto.runtimeUrl ?? null, ordering: dto.ordering ?? 'conversation', signingSecretSealed: this.secrets.seal(signingSecret) }),
       );
       await manager.insert(UrlKey, { botId: bot.id, version: 1, secretSealed: this.secrets.seal(newUrlKeySecret()), retiresAt: null });
       const { apiKey } = await this.apiKeys.create('bot', bot.id, manager);
@@ -56,6 +56,7 @@ export class BotsService {
     if (dto.runtimeUrl !== undefined) await this.checkRuntimeUrl(dto.runtimeUrl);
     if (dto.name !== undefined) bot.name = dto.name;
     if (dto.runtimeUrl !== undefined) bot.runtimeUrl = dto.runtimeUrl;
+    if (dto.ordering !== undefined) bot.ordering = dto.ordering;
     const saved = await this.bots.save(bot);
     return this.detail(saved, this.secrets.open(saved.signingSecretSealed));
   }
@@ -116,7 +117,7 @@ export class BotsService {
   }
 
   private view(bot: Bot): BotView {
-    return { id: bot.id, name: bot.name, runtimeUrl: bot.runtimeUrl, createdAt: bot.createdAt.toISOString(), updatedAt: bot.updatedAt.toISOString() };
+    return { id: bot.id, name: bot.name, runtimeUrl: bot.runtimeUrl, ordering: bot.ordering, createdAt: bot.createdAt.toISOString(), updatedAt: bot.updatedAt.toISOString() };
   }
 
   private detail(bot: Bot, signingSecret: string): BotDetailView {

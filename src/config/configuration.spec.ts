@@ -33,6 +33,7 @@ describe('readConfiguration', () => {
       rateLimitPerWebhook: 20,
       ipAllowlistEntries: [],
       retryScheduleSeconds: [5, 300, 1800, 7200, 18000, 36000, 36000],
+      orderHoldSeconds: 300,
       redisUrl: undefined,
     });
   });

@@ -21,6 +21,8 @@ export interface Configuration {
     ipAllowlist: BlockList;
     ipAllowlistEntries: string[];
     retryScheduleSeconds: number[];
+    /** How long a failing call may hold up the rest of its conversation (§3.2, Order). */
+    orderHoldSeconds: number;
     redisUrl: string | undefined;
   };
   connections: { circuitFailures: number; circuitCooldownMs: number };
@@ -70,6 +72,7 @@ export function readConfiguration(env: Record<string, string | undefined>): Conf
       ipAllowlist: allowlist.list,
       ipAllowlistEntries: allowlist.entries,
       retryScheduleSeconds: r.intList('RETRY_SCHEDULE', [5, 300, 1800, 7200, 18000, 36000, 36000], 0, 604_800),
+      orderHoldSeconds: r.int('ORDER_HOLD_SECONDS', 300, 0, 604_800),
       redisUrl: r.string('REDIS_URL') === undefined ? undefined : r.url('REDIS_URL', '', ['redis:', 'rediss:']),
     },
     connections: {

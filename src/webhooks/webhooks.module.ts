@@ -8,6 +8,8 @@ import { InvocationsController } from './invocations/invocations.controller';
 import { InvocationsService } from './invocations/invocations.service';
 import { IssueService } from './issue/issue.service';
 import { PushWorker } from './delivery/push-worker';
+import { ConversationTurns } from './delivery/conversation-turns';
+import { AutoFallback } from './receive/auto-fallback';
 import { RateLimits } from './receive/rate-limits';
 import { ReceiveService } from './receive/receive.service';
 import { RuntimeClient } from './delivery/runtime-client';
@@ -30,6 +32,8 @@ import { WebhooksController } from './issue/issue.controller';
     RuntimeClient,
     PushQueue,
     PushWorker,
+    ConversationTurns,
+    AutoFallback,
     Sweeper,
     UpdateSignal,
     UpdatesService,

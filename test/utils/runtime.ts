@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 /** How the runtime answers one delivery. */
 export type RuntimeReply =
   /** `until`: answers only once it settles, so a test can hold a delivery for as long as it needs. */
-  | { status?: number; body?: unknown; delayMs?: number; until?: Promise<unknown> }
+  | { status?: number; body?: unknown; headers?: Record<string, string>; delayMs?: number; until?: Promise<unknown> }
   /** Never answers: the caller's deadline has to end it. */
   | 'hang';
 
@@ -18,6 +18,9 @@ export interface RuntimeDelivery {
   body: any;
   /** Verified with the `standardwebhooks` package against the bot's signing secret. */
   signatureValid: boolean;
+  /** Epoch ms when its body had arrived, and when the exchange ended: answered, or cut off (undefined until then). */
+  arrivedAt: number;
+  answeredAt?: number;
 }
 
 /**
@@ -86,18 +89,21 @@ export class FakeRuntime {
     } catch {
       signatureValid = false;
     }
-    const delivery: RuntimeDelivery = { headers: req.headers, raw, body: JSON.parse(raw), signatureValid };
+    const delivery: RuntimeDelivery = { headers: req.headers, raw, body: JSON.parse(raw), signatureValid, arrivedAt: Date.now() };
     this.deliveries.push(delivery);
     for (const waiter of this.waiters.filter((w) => this.deliveries.length >= w.count)) {
       this.waiters.splice(this.waiters.indexOf(waiter), 1);
       waiter.resolve();
     }
+    res.once('close', () => {
+      delivery.answeredAt = Date.now();
+    });
     const reply = this.onDelivery(delivery);
     if (reply === 'hang') return;
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     if (reply.until) await reply.until;
     const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
     res.end(body);
   }
 }

@@ -367,6 +367,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/updates/drop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Drop every call still waiting, like Telegram drop_pending_updates */
+        post: operations["dropUpdates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/w/{token}": {
         parameters: {
             query?: never;
@@ -441,12 +458,19 @@ export interface components {
              * @example https://runtime.example.com/bothooks
              */
             runtimeUrl?: string | null;
+            /**
+             * @description conversation (when absent at creation): background deliveries of one chat (else user) reach the runtime one at a time, in order; none: as soon as they can
+             * @enum {string}
+             */
+            ordering?: "conversation" | "none";
         };
         CreatedBotView: {
             /** @example 65a1f0c2e4b0a1b2c3d4e5f6 */
             id: string;
             name: string;
             runtimeUrl: string | null;
+            /** @enum {string} */
+            ordering: "conversation" | "none";
             createdAt: string;
             updatedAt: string;
             /** @description Standard Webhooks secret (whsec_…) that signs every call to the runtime */
@@ -459,6 +483,8 @@ export interface components {
             id: string;
             name: string;
             runtimeUrl: string | null;
+            /** @enum {string} */
+            ordering: "conversation" | "none";
             createdAt: string;
             updatedAt: string;
         };
@@ -467,6 +493,8 @@ export interface components {
             id: string;
             name: string;
             runtimeUrl: string | null;
+            /** @enum {string} */
+            ordering: "conversation" | "none";
             createdAt: string;
             updatedAt: string;
             /** @description Standard Webhooks secret (whsec_…) that signs every call to the runtime */
@@ -475,6 +503,11 @@ export interface components {
         UpdateBotDto: {
             name?: string;
             runtimeUrl?: string | null;
+            /**
+             * @description conversation: background deliveries of one chat (else user) reach the runtime one at a time, in order; none: as soon as they can
+             * @enum {string}
+             */
+            ordering?: "conversation" | "none";
         };
         CreatedApiKeyView: {
             /** Format: uuid */
@@ -730,7 +763,9 @@ export interface components {
              * @default sync
              * @enum {string|null}
              */
-            mode: "sync" | "async" | null;
+            mode: "sync" | "async" | "auto" | null;
+            /** @description With mode auto only: how long to wait for the runtime before answering 202, from 100 to RUNTIME_TIMEOUT_MS (3000 when absent) */
+            deadlineMs?: number | null;
             /**
              * @description Origins (scheme, host, optional port) whose pages may call the URL from browser JavaScript and read the answer, or ["*"] for any
              * @example [
@@ -749,7 +784,7 @@ export interface components {
             userId: string | null;
             chatId: string | null;
             /** @enum {string} */
-            mode: "sync" | "async";
+            mode: "sync" | "async" | "auto";
             expiresAt: string | null;
         };
         InvocationView: {
@@ -763,14 +798,21 @@ export interface components {
             chatId: string | null;
             /** @enum {string} */
             method: "GET" | "POST";
+            /**
+             * @description The mode the URL was issued with
+             * @enum {string}
+             */
+            mode: "sync" | "async" | "auto";
             /** @enum {string} */
-            status: "received" | "queued" | "delivered" | "answered" | "failed";
+            status: "received" | "queued" | "delivered" | "answered" | "failed" | "dropped";
             /** @description The runtime's last HTTP status */
             httpStatus: number | null;
             /** @description The runtime's last message */
             answer: string | null;
             error: string | null;
             attempts: number;
+            /** @description When the next background attempt is due; null when none is */
+            nextAttemptAt: string | null;
             receivedAt: string;
             finishedAt: string | null;
         };
@@ -832,14 +874,21 @@ export interface components {
             chatId: string | null;
             /** @enum {string} */
             method: "GET" | "POST";
+            /**
+             * @description The mode the URL was issued with
+             * @enum {string}
+             */
+            mode: "sync" | "async" | "auto";
             /** @enum {string} */
-            status: "received" | "queued" | "delivered" | "answered" | "failed";
+            status: "received" | "queued" | "delivered" | "answered" | "failed" | "dropped";
             /** @description The runtime's last HTTP status */
             httpStatus: number | null;
             /** @description The runtime's last message */
             answer: string | null;
             error: string | null;
             attempts: number;
+            /** @description When the next background attempt is due; null when none is */
+            nextAttemptAt: string | null;
             receivedAt: string;
             finishedAt: string | null;
             /** @description The message as its runtime received it (contract §3.4) */
@@ -853,6 +902,10 @@ export interface components {
             updateId: number;
             /** @description The message a runtime would have been sent (contract §3.4) */
             invocation: components["schemas"]["RuntimeMessage"];
+        };
+        DroppedView: {
+            /** @description How many waiting calls were dropped */
+            dropped: number;
         };
         /** @description What every error answers with (§0). */
         ErrorEnvelope: {
@@ -2889,7 +2942,7 @@ export interface operations {
                 cursor?: string;
                 /** @description A bot key sees only its own bot's invocations; another bot's id is 404 */
                 botId?: string;
-                status?: "received" | "queued" | "delivered" | "answered" | "failed";
+                status?: "received" | "queued" | "delivered" | "answered" | "failed" | "dropped";
                 command?: string;
             };
             header?: never;
@@ -3122,6 +3175,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UpdateView"][];
+                };
+            };
+            /** @description Bad input: a malformed id, query or body (validation_failed, with `errors` by path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description missing, malformed, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such resource, or one of another bot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many failed authentications from this IP (rate_limited); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (database_unavailable); see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    dropUpdates: {
+        parameters: {
+            query?: {
+                /** @description Only with an admin key: whose updates */
+                botId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DroppedView"];
                 };
             };
             /** @description Bad input: a malformed id, query or body (validation_failed, with `errors` by path) */

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 import { IsHttpUrl } from '../../common/validators';
+import { BOT_ORDERINGS, type BotOrdering } from '../bot.entity';
 
 const MAX_NAME = 128;
 const MAX_URL = 1024;
@@ -17,6 +18,11 @@ export class CreateBotDto {
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @IsHttpUrl(MAX_URL)
   runtimeUrl?: string | null;
+
+  @ApiPropertyOptional({ enum: BOT_ORDERINGS, description: 'conversation (when absent at creation): background deliveries of one chat (else user) reach the runtime one at a time, in order; none: as soon as they can' })
+  @ValidateIf((_, value) => value !== undefined)
+  @IsIn(BOT_ORDERINGS, { message: 'ordering must be "conversation" or "none"' })
+  ordering?: BotOrdering;
 }
 
 export class UpdateBotDto {
@@ -30,6 +36,11 @@ export class UpdateBotDto {
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @IsHttpUrl(MAX_URL)
   runtimeUrl?: string | null;
+
+  @ApiPropertyOptional({ enum: BOT_ORDERINGS,  description: 'conversation: background deliveries of one chat (else user) reach the runtime one at a time, in order; none: as soon as they can' })
+  @ValidateIf((_, value) => value !== undefined)
+  @IsIn(BOT_ORDERINGS, { message: 'ordering must be "conversation" or "none"' })
+  ordering?: BotOrdering;
 }
 
 export class RotateUrlKeyDto {
@@ -45,6 +56,7 @@ export class BotView {
   @ApiProperty({ example: '65a1f0c2e4b0a1b2c3d4e5f6' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ type: String, nullable: true }) runtimeUrl: string | null;
+  @ApiProperty({ enum: BOT_ORDERINGS }) ordering: BotOrdering;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
 }

@@ -36,6 +36,19 @@ export interface PushAttempt {
   at?: Date;
   /** The retry delays, in seconds, of the instance that accepted the call; absent: this instance's. */
   schedule?: number[];
+  /**
+   * A job of its own rather than the attempt's: for an ordered call, whose jobs may have found it was not
+   * its turn, and whose turn may come more than once for the same attempt number.
+   */
+  fresh?: boolean;
+  /** Instead of attempting the call, hand its conversation's turn on (its hold has run out). */
+  turnOf?: ConversationRef;
+}
+
+/** A bot's conversation, as ConversationTurns keys it. */
+export interface ConversationRef {
+  botId: string;
+  conversation: string;
 }
 
 /**
@@ -45,6 +58,7 @@ export interface PushAttempt {
 export interface PushJobData {
   invocationId: string;
   schedule: number[];
+  turnOf?: ConversationRef;
 }
 
 export type PushJob = PgBoss.Job<PushJobData>;
@@ -93,7 +107,13 @@ export class PushQueue implements OnModuleDestroy {
       await boss.updateQueue(QUEUE, options);
     });
     this.boss = boss;
-    for (let i = 0; i < WORKERS; i++) this.workers.push(await boss.work(QUEUE, { batchSize: JOBS_PER_FETCH }, handler));
+    // A full batch means more is waiting: the worker fetches again at once rather than after its polling
+    // interval, which a backlog (work queued by another instance, or left by a burst) would otherwise wait out.
+    const drain = async (jobs: PushJob[]) => {
+      await handler(jobs);
+      if (jobs.length >= JOBS_PER_FETCH) this.wake(0);
+    };
+    for (let i = 0; i < WORKERS; i++) this.workers.push(await boss.work(QUEUE, { batchSize: JOBS_PER_FETCH }, drain));
   }
 
   /** Queues the first delivery of a committed invocation without holding up the caller's answer. */
@@ -105,9 +125,9 @@ export class PushQueue implements OnModuleDestroy {
     if (attempts.length === 0 || !this.boss) return;
     await this.boss.insert(
       attempts.map((a) => ({
-        id: derivedUuid(a.invocationId, a.attempt),
+        id: a.fresh || a.turnOf ? undefined : derivedUuid(a.invocationId, a.attempt),
         name: QUEUE,
-        data: { invocationId: a.invocationId, schedule: a.schedule ?? this.config.retryScheduleSeconds } satisfies PushJobData,
+        data: { invocationId: a.invocationId, schedule: a.schedule ?? this.config.retryScheduleSeconds, ...(a.turnOf && { turnOf: a.turnOf }) } satisfies PushJobData,
         startAfter: a.at?.toISOString(),
         // A job outlives its delivery only when its worker died; then it should be retried soon.
         expireInSeconds: Math.ceil(this.config.runtimeTimeoutMs / 1000) + ABANDONED_AFTER_SECONDS,

@@ -8,6 +8,10 @@ import { SecretBox } from '../../common/secret-box';
 import { StandardWebhookSigner } from '../../common/signing';
 import { MetricsService } from '../../metrics/metrics.service';
 import { readRuntimeReply, RuntimeFailureReason, RuntimeOutcome } from './runtime-reply';
+import { retryAfterMs } from './retry-delay';
+
+/** The statuses whose Retry-After is a request to wait (§3.2). */
+const BUSY = new Set([429, 503]);
 
 const MAX_REPLY_BYTES = 1024 * 1024;
 
@@ -48,6 +52,10 @@ export class RuntimeClient {
         maxResponseBytes: MAX_REPLY_BYTES,
       });
       outcome = readRuntimeReply(response.status, response.body);
+      if (!outcome.ok && BUSY.has(response.status)) {
+        const asked = retryAfterMs(response.headers['retry-after'], Date.now());
+        if (asked !== null) outcome.retryAfterMs = asked;
+      }
     } catch (error) {
       if (!(error instanceof OutboundError)) throw error;
       outcome = { ok: false, httpStatus: null, error: error.message, reason: reasonOf(error), reachedRuntime: error.mayHaveReachedPeer };

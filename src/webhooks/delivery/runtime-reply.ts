@@ -20,7 +20,12 @@ export type RuntimeOutcome =
       reason: RuntimeFailureReason;
       /** False only when the request certainly never got to the runtime, which then cannot have run the command. */
       reachedRuntime: boolean;
+      /** How long a 429 or 503 asked to be left alone (its Retry-After), in milliseconds. */
+      retryAfterMs?: number;
     };
+
+/** The runtime's word that the call is for something that no longer exists: retrying cannot help. */
+export const GONE_ERROR = 'runtime answered 410 Gone';
 
 /** All a caller is told of a failed runtime: addresses and the runtime's own words stay on the invocation. */
 export const RUNTIME_FAILURE_MESSAGES: Record<RuntimeFailureReason, string> = {
@@ -44,6 +49,7 @@ const INERT_TYPE = /^(application\/([a-z0-9.+-]+\+)?json|text\/plain)$/;
  * a reply with nothing to say.
  */
 export function readRuntimeReply(status: number, body: Buffer): RuntimeOutcome {
+  if (status === 410) return failure(status, GONE_ERROR, 'runtime_error');
   if (status < 200 || status > 299) return failure(status, `Request failed with status code ${status}`, 'runtime_error');
   // Decoding would quietly turn broken bytes into U+FFFD and hand them to the caller as the runtime's answer.
   if (!isUtf8(body)) return failure(status, 'the runtime replied with invalid UTF-8');

@@ -4,6 +4,7 @@ import { webhooksConfig } from '../../config/webhooks.config';
 import { Sql } from '../../database/sql';
 import { MetricsService } from '../../metrics/metrics.service';
 import { ABANDONED_AFTER_SECONDS, PushQueue } from './push-queue';
+import { conversationOf } from './conversation-turns';
 
 const EVERY_MS = 30_000;
 const BATCH = 1000;
@@ -59,13 +60,15 @@ export class Sweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private async sweep(): Promise<void> {
     // An attempt in progress may hold its row for the whole runtime timeout; only later is it overdue.
     const graceSeconds = Math.ceil(this.config.runtimeTimeoutMs / 1000) + ABANDONED_AFTER_SECONDS;
-    const overdue = await this.sql.query<{ id: string; attempts: number }>(
-      `SELECT id, attempts FROM invocations
-        WHERE route = 'push' AND status = 'queued' AND next_attempt_at < now() - $1::int * interval '1 second'
-        ORDER BY next_attempt_at LIMIT ${BATCH}`,
+    // An ordered call's job may have found it was not its turn, and so spent the attempt's job id.
+    const overdue = await this.sql.query<{ id: string; attempts: number; ordered: boolean }>(
+      `SELECT i.id, i.attempts, EXISTS (SELECT 1 FROM bots b WHERE b.id = i.bot_id AND b.ordering = 'conversation') AND ${conversationOf('i')} IS NOT NULL AS ordered
+         FROM invocations i
+        WHERE i.route = 'push' AND i.status = 'queued' AND i.next_attempt_at < now() - $1::int * interval '1 second'
+        ORDER BY i.next_attempt_at LIMIT ${BATCH}`,
       [graceSeconds],
     );
-    await this.queue.schedule(overdue.map((row) => ({ invocationId: row.id, attempt: row.attempts + 1 })));
+    await this.queue.schedule(overdue.map((row) => ({ invocationId: row.id, attempt: row.attempts + 1, fresh: row.ordered })));
     if (overdue.length > 0) this.logger.warn(`queued ${overdue.length} overdue async deliveries again`);
 
     const [depth] = await this.sql.query<{ push: number; pull: number }>(QUEUE_DEPTH);

@@ -1,6 +1,6 @@
 import { INVOCATION_STATUSES, InvocationStatus } from './invocations.dto';
 
-export const LIST_COLUMNS = 'id, webhook_id, bot_id, command, user_id, chat_id, method, status, http_status, answer, error, attempts, received_at, finished_at';
+export const LIST_COLUMNS = 'id, webhook_id, bot_id, command, user_id, chat_id, method, mode, route, status, http_status, answer, error, attempts, next_attempt_at, received_at, finished_at';
 
 /** What `GET /v1/invocations` narrows a page to; `before` is the cursor's id. */
 export interface InvocationFilter {

@@ -16,7 +16,7 @@ export interface NewInvocation {
   userId: string | null;
   chatId: string | null;
   method: 'GET' | 'POST';
-  mode: 'sync' | 'async';
+  mode: 'sync' | 'async' | 'auto';
   /** The §3.4 message, as it is stored. */
   message: StoredMessage;
   singleUse: boolean;
@@ -104,7 +104,7 @@ const RECORD = `
         WHEN e.id IS NOT NULL THEN 'replay'
         ELSE 'new'
       END AS verdict,
-      CASE WHEN b.runtime_url IS NULL THEN 'pull' WHEN i.mode = 'sync' THEN 'sync' ELSE 'push' END AS route,
+      CASE WHEN b.runtime_url IS NULL THEN 'pull' WHEN i.mode IN ('sync', 'auto') THEN 'sync' ELSE 'push' END AS route,
       e.id AS earlier_id, e.route AS earlier_route, e.status AS earlier_status, e.reply_status, e.reply_headers, e.reply_body
     FROM input i
     LEFT JOIN bots b ON b.id = i.bot_id
@@ -129,8 +129,8 @@ const RECORD = `
     RETURNING invocation_id
   ),
   inserted AS (
-    INSERT INTO invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, route, status, payload, body, sealed, received_at, next_attempt_at)
-    SELECT id, webhook_id, bot_id, command, user_id, chat_id, method, route,
+    INSERT INTO invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, mode, route, status, payload, body, sealed, received_at, next_attempt_at)
+    SELECT id, webhook_id, bot_id, command, user_id, chat_id, method, mode, route,
            CASE route WHEN 'sync' THEN 'received' ELSE 'queued' END,
            payload, body, sealed, received_at,
            CASE route WHEN 'push' THEN received_at END

@@ -3,7 +3,8 @@ import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { PageQuery } from '../../common/page-query';
 import { RuntimeMessage } from '../shared/runtime-message.dto';
 
-export const INVOCATION_STATUSES = ['received', 'queued', 'delivered', 'answered', 'failed'] as const;
+export const INVOCATION_STATUSES = ['received', 'queued', 'delivered', 'answered', 'failed', 'dropped'] as const;
+export const INVOCATION_MODES = ['sync', 'async', 'auto'] as const;
 export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
 
 export class InvocationView {
@@ -14,11 +15,13 @@ export class InvocationView {
   @ApiProperty({ type: String, nullable: true }) userId: string | null;
   @ApiProperty({ type: String, nullable: true }) chatId: string | null;
   @ApiProperty({ enum: ['GET', 'POST'] }) method: string;
+  @ApiProperty({ enum: INVOCATION_MODES, description: 'The mode the URL was issued with' }) mode: (typeof INVOCATION_MODES)[number];
   @ApiProperty({ enum: INVOCATION_STATUSES }) status: InvocationStatus;
   @ApiProperty({ type: 'integer', nullable: true, description: "The runtime's last HTTP status" }) httpStatus: number | null;
   @ApiProperty({ type: String, nullable: true, description: "The runtime's last message" }) answer: string | null;
   @ApiProperty({ type: String, nullable: true }) error: string | null;
   @ApiProperty({ type: 'integer' }) attempts: number;
+  @ApiProperty({ type: String, nullable: true, description: 'When the next background attempt is due; null when none is' }) nextAttemptAt: string | null;
   @ApiProperty() receivedAt: string;
   @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;
 }

@@ -21,11 +21,14 @@ interface InvocationRow {
   user_id: string | null;
   chat_id: string | null;
   method: string;
+  mode: InvocationView['mode'] | null;
+  route: 'sync' | 'push' | 'pull';
   status: InvocationStatus;
   http_status: number | null;
   answer: string | null;
   error: string | null;
   attempts: number;
+  next_attempt_at: Date | null;
   received_at: Date;
   finished_at: Date | null;
 }
@@ -67,7 +70,8 @@ export class InvocationsService {
   }
 
   /**
-   * Delivers the stored message again, in the background: pushed to the bot's runtime with a fresh retry
+   * Delivers the stored message again, in the background, out of its conversation's order (it no longer
+   * holds up what came after it): pushed to the bot's runtime with a fresh retry
    * schedule, or, when the bot has no runtime now, put back at the end of its update queue.
    */
   async redeliver(principal: Principal, id: string): Promise<void> {
@@ -78,14 +82,15 @@ export class InvocationsService {
     const [requeued] = await this.sql.query<{ route: 'push' | 'pull'; attempts: number }>(
       `UPDATE invocations i
           SET route = CASE WHEN b.runtime_url IS NULL THEN 'pull' ELSE 'push' END,
-              status = 'queued', retry_step = 0, next_attempt_at = now(), update_id = NULL, error = NULL, finished_at = NULL
+              status = 'queued', retry_step = 0, next_attempt_at = now(), update_id = NULL, error = NULL, finished_at = NULL,
+              order_free = true, order_held_since = NULL
          FROM bots b
         WHERE i.id = $1 AND i.received_at BETWEEN $2 AND $3 AND b.id = i.bot_id
         RETURNING i.route, i.attempts`,
       [id, ...range],
     );
     if (!requeued) throw notFound(id);
-    if (requeued.route === 'push') await this.queue.schedule([{ invocationId: id, attempt: requeued.attempts + 1 }]);
+    if (requeued.route === 'push') await this.queue.schedule([{ invocationId: id, attempt: requeued.attempts + 1, fresh: true }]);
     else this.updates.notify(row.bot_id);
   }
 }
@@ -101,11 +106,14 @@ function view(row: InvocationRow): InvocationView {
     userId: row.user_id,
     chatId: row.chat_id,
     method: row.method,
+    // Calls stored before the mode was: their route tells which it was, but not an auto call's.
+    mode: row.mode ?? (row.route === 'sync' ? 'sync' : 'async'),
     status: row.status,
     httpStatus: row.http_status,
     answer: row.answer,
     error: row.error,
     attempts: row.attempts,
+    nextAttemptAt: row.status === 'queued' && row.route === 'push' ? (row.next_attempt_at?.toISOString() ?? null) : null,
     receivedAt: row.received_at.toISOString(),
     finishedAt: row.finished_at?.toISOString() ?? null,
   };

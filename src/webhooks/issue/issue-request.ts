@@ -9,6 +9,8 @@ export const MAX_CONTENT_BYTES = 4096;
 export const MAX_PARAMS = 20;
 export const MAX_EXPIRES_IN = 31_536_000;
 export const MAX_CORS_ORIGINS = 10;
+export const MIN_DEADLINE_MS = 100;
+export const DEFAULT_DEADLINE_MS = 3000;
 /** A scheme, a host of at most 253 characters and a port. */
 const MAX_ORIGIN = 300;
 
@@ -23,7 +25,9 @@ export interface IssueRequest {
   redirect: string | null;
   expiresIn: number | null;
   singleUse: boolean;
-  mode: 'sync' | 'async';
+  mode: 'sync' | 'async' | 'auto';
+  /** How long an auto call waits for the runtime before answering 202; null unless mode is auto. */
+  deadlineMs: number | null;
   /** Normalized origins, or `['*']`; null when browsers may not read the answers. */
   cors: string[] | null;
 }
@@ -32,7 +36,7 @@ export interface IssueRequest {
 const ALIASES = { user_id: 'userId', chat_id: 'chatId', redirect_to: 'redirect', options: 'content' } as const;
 type Aliased = (typeof ALIASES)[keyof typeof ALIASES];
 const ALIAS_OF = Object.fromEntries(Object.entries(ALIASES).map(([alias, name]) => [name, alias])) as Record<Aliased, string>;
-const FIELDS = new Set(['botId', 'command', 'userId', 'chatId', 'content', 'params', 'redirect', 'expiresIn', 'singleUse', 'mode', 'cors', ...Object.keys(ALIASES)]);
+const FIELDS = new Set(['botId', 'command', 'userId', 'chatId', 'content', 'params', 'redirect', 'expiresIn', 'singleUse', 'mode', 'deadlineMs', 'cors', ...Object.keys(ALIASES)]);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** A redirect becomes a Location header: control characters there are an attack, not an address. */
 const CONTROL = /\p{Cc}/u;
@@ -45,7 +49,7 @@ const ORIGIN = /^https?:\/\/[^/?#@\\\s]+$/i;
  * Checks a `POST /v1/webhooks` body by hand and lists every problem with its path. Issuing is pure CPU
  * and meant to be cheap, so it does not go through class-validator. `null` counts as absent.
  */
-export function parseIssueRequest(body: unknown): IssueRequest {
+export function parseIssueRequest(body: unknown, maxDeadlineMs: number): IssueRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AppError('bad_request', 'request body must be a JSON object');
   const input = { ...(body as Record<string, unknown>) };
   // Bots.Business snippets send `redirect_to: ""` for "no redirect".
@@ -69,6 +73,7 @@ export function parseIssueRequest(body: unknown): IssueRequest {
     expiresIn: null,
     singleUse: false,
     mode: 'sync',
+    deadlineMs: null,
     cors: null,
   };
 
@@ -113,8 +118,18 @@ export function parseIssueRequest(body: unknown): IssueRequest {
   }
 
   if (given(input.mode)) {
-    if (input.mode === 'sync' || input.mode === 'async') request.mode = input.mode;
-    else errors.push({ path: 'mode', message: 'mode must be "sync" or "async"' });
+    if (input.mode === 'sync' || input.mode === 'async' || input.mode === 'auto') request.mode = input.mode;
+    else errors.push({ path: 'mode', message: 'mode must be "sync", "async" or "auto"' });
+  }
+
+  if (given(input.deadlineMs)) {
+    const value = input.deadlineMs;
+    if (input.mode !== 'auto') errors.push({ path: 'deadlineMs', message: 'deadlineMs goes only with mode "auto"' });
+    else if (typeof value === 'number' && Number.isInteger(value) && value >= MIN_DEADLINE_MS && value <= maxDeadlineMs) request.deadlineMs = value;
+    else errors.push({ path: 'deadlineMs', message: `deadlineMs must be an integer number of milliseconds from ${MIN_DEADLINE_MS} to ${maxDeadlineMs} (RUNTIME_TIMEOUT_MS)` });
+  } else if (request.mode === 'auto') {
+    // A runtime timeout shorter than the default deadline is the deadline that can be kept.
+    request.deadlineMs = Math.min(DEFAULT_DEADLINE_MS, maxDeadlineMs);
   }
 
   if (given(input.cors)) request.cors = readCors(input.cors, errors);

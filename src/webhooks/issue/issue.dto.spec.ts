@@ -7,8 +7,8 @@ const documented = (field: string): Record<string, unknown> => Reflect.getMetada
 
 describe('IssueWebhookBody in the OpenAPI document', () => {
   it('documents as taking null every optional field the parser takes null for', () => {
-    const optional = ['botId', 'userId', 'chatId', 'content', 'params', 'redirect', 'expiresIn', 'singleUse', 'mode', 'user_id', 'chat_id', 'options', 'redirect_to'] as const;
-    expect(() => parseIssueRequest({ command: '/c', ...Object.fromEntries(optional.map((name) => [name, null])) })).not.toThrow();
+    const optional = ['botId', 'userId', 'chatId', 'content', 'params', 'redirect', 'expiresIn', 'singleUse', 'mode', 'deadlineMs', 'user_id', 'chat_id', 'options', 'redirect_to'] as const;
+    expect(() => parseIssueRequest({ command: '/c', ...Object.fromEntries(optional.map((name) => [name, null])) }, 10_000)).not.toThrow();
     // Nullable itself, or through a variant of its oneOf, or any JSON value (an untyped schema takes null).
     const takesNull = (schema: Record<string, unknown>): boolean =>
       schema.nullable === true || (schema.oneOf as Record<string, unknown>[] | undefined)?.some(takesNull) === true || (schema.anyOf as unknown[] | undefined)?.length === 1;

@@ -32,7 +32,9 @@ export class IssueWebhookBody {
   @ApiPropertyOptional({ ...redirect, description: alias('redirect') }) redirect_to?: string;
   @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: MAX_EXPIRES_IN, description: 'Seconds until the URL answers 410; absent: never' }) expiresIn?: number;
   @ApiPropertyOptional({ type: Boolean, nullable: true, default: false }) singleUse?: boolean;
-  @ApiPropertyOptional({ enum: ['sync', 'async'], nullable: true, default: 'sync' }) mode?: 'sync' | 'async';
+  @ApiPropertyOptional({ enum: ['sync', 'async', 'auto'], nullable: true, default: 'sync' }) mode?: 'sync' | 'async' | 'auto';
+  @ApiPropertyOptional({ type: 'integer', minimum: 100, nullable: true, description: 'With mode auto only: how long to wait for the runtime before answering 202, from 100 to RUNTIME_TIMEOUT_MS (3000 when absent)' })
+  deadlineMs?: number;
   @ApiPropertyOptional({
     type: [String],
     nullable: true,
@@ -51,6 +53,6 @@ export class IssuedWebhookView {
   @ApiProperty() command: string;
   @ApiProperty({ type: String, nullable: true }) userId: string | null;
   @ApiProperty({ type: String, nullable: true }) chatId: string | null;
-  @ApiProperty({ enum: ['sync', 'async'] }) mode: 'sync' | 'async';
+  @ApiProperty({ enum: ['sync', 'async', 'auto'] }) mode: 'sync' | 'async' | 'auto';
   @ApiProperty({ type: String, nullable: true }) expiresAt: string | null;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '../../config/section';
 import { appConfig } from '../../config/app.config';
+import { webhooksConfig } from '../../config/webhooks.config';
 import { botIdFor, Principal } from '../../auth/principal';
 import { UrlKeysService } from '../../bots/url-keys.service';
 import { Clock } from '../../common/clock';
@@ -29,13 +30,14 @@ export class IssueService {
     private readonly clock: Clock,
     secrets: SecretBox,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(webhooksConfig.KEY) private readonly webhooks: ConfigType<typeof webhooksConfig>,
   ) {
     this.idKey = secrets.deriveKey('bothooks webhook id');
   }
 
   /** Pure CPU once the bot's URL key is cached: nothing is written, single use and revocation are checked on call. */
   async issue(principal: Principal, body: unknown): Promise<IssuedWebhookView> {
-    const request = parseIssueRequest(body);
+    const request = parseIssueRequest(body, this.webhooks.runtimeTimeoutMs);
     const botId = botIdFor(principal, request.botId);
     const keys = await this.urlKeys.forBot(botId);
     if (!keys) throw new AppError('not_found', `bot ${botId} not found`);
@@ -57,6 +59,7 @@ export class IssueService {
         expiresAt,
         singleUse: request.singleUse,
         mode: request.mode,
+        deadlineMs: request.deadlineMs,
         cors: request.cors,
       },
       keys.current.key,

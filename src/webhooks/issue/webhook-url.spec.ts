@@ -16,6 +16,7 @@ const claims: WebhookClaims = {
   expiresAt: 1_900_000_000,
   singleUse: true,
   mode: 'async',
+  deadlineMs: null,
   cors: ['https://shop.example', 'http://127.0.0.1:8080'],
 };
 
@@ -46,10 +47,20 @@ describe('webhook URLs', () => {
   });
 
   it('round-trips the minimal URL, with absent values as null and no query', () => {
-    const minimal: WebhookClaims = { ...claims, userId: null, chatId: null, content: undefined, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync', cors: null };
+    const minimal: WebhookClaims = { ...claims, userId: null, chatId: null, content: undefined, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync', deadlineMs: null, cors: null };
     const url = issueWebhookUrl('http://localhost:3000', minimal, key);
     expect(url).not.toContain('?');
     expect(open(url)).toEqual(minimal);
+  });
+
+  it('round-trips an auto URL with its deadline, which the signature covers', () => {
+    const auto: WebhookClaims = { ...claims, mode: 'auto', deadlineMs: 1500 };
+    const url = issueWebhookUrl('https://h.example', auto, key);
+    expect(open(url)).toEqual(auto);
+    const payload = split(url).segment.split('.')[2];
+    const body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const longer = Buffer.from(JSON.stringify({ ...body, d: 60_000 })).toString('base64url');
+    expect(open(url.replace(payload, longer))).toBeNull();
   });
 
   it('issues params as strictly percent-encoded query parameters that survive WHATWG URL parsing', () => {

@@ -22,7 +22,10 @@ interface Payload {
   r?: string;
   e?: number;
   s?: 1;
-  m?: 1;
+  /** 1 async, 2 auto. */
+  m?: 1 | 2;
+  /** An auto call's deadline, ms. */
+  d?: number;
   /** CORS origins. */
   a?: string[];
 }
@@ -47,6 +50,10 @@ export function issueWebhookUrl(publicUrl: string, claims: WebhookClaims, key: B
   if (claims.expiresAt !== null) body.e = claims.expiresAt;
   if (claims.singleUse) body.s = 1;
   if (claims.mode === 'async') body.m = 1;
+  if (claims.mode === 'auto') {
+    body.m = 2;
+    body.d = claims.deadlineMs!;
+  }
   if (claims.cors !== null) body.a = claims.cors;
   const unsigned = `${claims.botId}.${claims.keyVersion}.${Buffer.from(JSON.stringify(body)).toString('base64url')}`;
   const signature = sign(key, unsigned, query);
@@ -89,7 +96,8 @@ export function openWebhookToken(token: WebhookToken, rawQuery: string, key: Buf
     redirect: body.r ?? null,
     expiresAt: body.e ?? null,
     singleUse: body.s === 1,
-    mode: body.m === 1 ? 'async' : 'sync',
+    mode: body.m === 1 ? 'async' : body.m === 2 ? 'auto' : 'sync',
+    deadlineMs: body.m === 2 && typeof body.d === 'number' ? body.d : null,
     cors: body.a ?? null,
   };
 }

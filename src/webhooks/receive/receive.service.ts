@@ -22,6 +22,7 @@ import { uuidv7 } from '../../common/ids';
 import { openWebhookToken, readWebhookToken } from '../issue/webhook-url';
 import { WEBHOOK_PATH } from '../../common/webhook-path';
 import { allowedHeaders, allowedOrigin } from './cors';
+import { AutoFallback, pendingBody } from './auto-fallback';
 
 interface Answer {
   status: number;
@@ -53,6 +54,7 @@ export class ReceiveService {
     private readonly metrics: MetricsService,
     private readonly sql: Sql,
     private readonly clock: Clock,
+    private readonly auto: AutoFallback,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
@@ -151,7 +153,12 @@ export class ReceiveService {
         return send(res, accepted(id), false);
       }
       // ... or now, the runtime's reply deciding the answer.
-      const delivered = await this.runtime.deliver({ botId: claims.botId, runtimeUrl: recorded.runtimeUrl!, signingSecretSealed: recorded.signingSecretSealed! }, id, runtimeMessage(message));
+      const delivery = this.runtime.deliver({ botId: claims.botId, runtimeUrl: recorded.runtimeUrl!, signingSecretSealed: recorded.signingSecretSealed! }, id, runtimeMessage(message));
+      const delivered = claims.mode === 'auto' ? await this.auto.within(id, claims.deadlineMs!, delivery) : await delivery;
+      if (delivered === 'pending') {
+        outcome = 'accepted';
+        return send(res, { status: 202, headers: { 'content-type': JSON_TYPE }, body: pendingBody(id) }, false);
+      }
       if (!delivered.ok) {
         outcome = 'failed';
         await this.store.settleSync({
@@ -212,9 +219,12 @@ function accepted(invocationId: string): Answer {
   return { status: 202, headers: { 'content-type': JSON_TYPE }, body: `{"accepted":true,"invocationId":"${invocationId}"}` };
 }
 
-/** The first call's answer again; a sync call still waiting for its runtime has none yet. */
+/**
+ * The first call's answer again; a sync call still waiting for its runtime has none yet. An auto call
+ * that fell back to async stored the 202 it gave.
+ */
 function replayOf(earlier: EarlierCall): Answer {
-  if (earlier.route !== 'sync') return accepted(earlier.id);
+  if (earlier.route !== 'sync' && earlier.replyStatus === null) return accepted(earlier.id);
   if (earlier.replyStatus === null) throw stillAnswering();
   return { status: earlier.replyStatus, headers: earlier.replyHeaders ?? {}, body: earlier.replyBody ?? '' };
 }

@@ -9,7 +9,7 @@ const headers = (extra: Record<string, string>) => Object.assign(Object.create(n
 function input(overrides: Partial<RuntimeMessageInput>): RuntimeMessageInput {
   return {
     invocationId: '019b3456-789a-7bcd-8ef0-123456789abc',
-    claims: { webhookId: 'w', botId: '0123456789abcdef01234567', keyVersion: 1, command: '/c "q"', userId: '1', chatId: null, content: { a: [1, 'two'] }, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync', cors: null },
+    claims: { webhookId: 'w', botId: '0123456789abcdef01234567', keyVersion: 1, command: '/c "q"', userId: '1', chatId: null, content: { a: [1, 'two'] }, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync', deadlineMs: null, cors: null },
     url,
     signatureEnd: url.indexOf('?'),
     method: 'POST',

@@ -13,7 +13,9 @@ export interface WebhookClaims {
   /** Epoch seconds; null when the URL never expires. */
   expiresAt: number | null;
   singleUse: boolean;
-  mode: 'sync' | 'async';
+  mode: 'sync' | 'async' | 'auto';
+  /** With mode auto: how long the caller waits for the runtime's answer. */
+  deadlineMs: number | null;
   /** Origins whose pages may read the answers (`['*']`: any); null when none may. */
   cors: string[] | null;
 }

@@ -3,6 +3,17 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { RuntimeMessage } from '../shared/runtime-message.dto';
 
+export class DropUpdatesQuery {
+  @ApiPropertyOptional({ pattern: '^[0-9a-f]{24}$', description: 'Only with an admin key: whose updates' })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{24}$/, { message: 'botId must be 24 lowercase hex characters' })
+  botId?: string;
+}
+
+export class DroppedView {
+  @ApiProperty({ type: 'integer', description: 'How many waiting calls were dropped' }) dropped: number;
+}
+
 export class UpdatesQuery {
   @ApiPropertyOptional({ pattern: '^[0-9a-f]{24}$', description: 'Only with an admin key: whose updates' })
   @IsOptional()

@@ -72,4 +72,21 @@ export class UpdatesService {
       await this.signal.wait(botId, Math.min(RECHECK_MS, left), abort);
     }
   }
+
+  /**
+   * Everything of the bot's still waiting, in its update queue or for a background attempt, is dropped
+   * and never handed out again: the push worker and the pull queue take only what is `queued`.
+   */
+  async drop(botId: string): Promise<{ dropped: number }> {
+    const [row] = await this.sql.query<{ dropped: number }>(
+      `WITH dropped AS (
+         UPDATE invocations SET status = 'dropped', next_attempt_at = NULL, finished_at = now()
+          WHERE bot_id = $1 AND status = 'queued' AND route IN ('push', 'pull')
+          RETURNING 1
+       ) SELECT count(*)::int AS dropped FROM dropped`,
+      [botId],
+      'updates_drop',
+    );
+    return { dropped: row.dropped };
+  }
 }

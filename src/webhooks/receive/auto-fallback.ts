@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '../../config/section';
+import { webhooksConfig } from '../../config/webhooks.config';
+import { storableText } from '../../common/storable-text';
+import { Sql } from '../../database/sql';
+import { PushQueue } from '../delivery/push-queue';
+import { nextDelayMs, retryDelayMs } from '../delivery/retry-delay';
+import type { RuntimeOutcome } from '../delivery/runtime-reply';
+import { GONE_ERROR } from '../delivery/runtime-reply';
+
+/** What the caller of an auto URL gets at the deadline. */
+export const pendingBody = (invocationId: string): string => `{"accepted":true,"invocationId":"${invocationId}","pending":true}`;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Turns an auto call (§3.2) whose runtime has not answered by its deadline into an async one, the same
+ * invocation and the same attempt still under way. Its row shows it waiting for a background attempt due
+ * when that attempt's own timeout is over, so that if this instance dies meanwhile the sweeper takes it
+ * up. An idempotency key keeps replaying the 202 the caller was given: that is the first outcome, and the
+ * late answer is the invocation's to show.
+ */
+const FALL_BACK = `
+  UPDATE invocations SET route = 'push', status = 'queued', next_attempt_at = now() + $2::int * interval '1 millisecond',
+         reply_status = CASE WHEN idempotency_key IS NOT NULL THEN 202 END,
+         reply_headers = CASE WHEN idempotency_key IS NOT NULL THEN $3::jsonb END,
+         reply_body = CASE WHEN idempotency_key IS NOT NULL THEN $4 END
+   WHERE id = $1 AND status = 'received'`;
+
+const SETTLE_LATE = `
+  UPDATE invocations SET status = $2, http_status = $3, answer = $4, error = $5, attempts = attempts + 1,
+         retry_step = $6, next_attempt_at = $7, finished_at = $8
+   WHERE id = $1 AND status = 'queued'`;
+
+@Injectable()
+export class AutoFallback {
+  private readonly logger = new Logger('AutoFallback');
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly queue: PushQueue,
+    @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
+  ) {}
+
+  /** The runtime's outcome if it came within deadlineMs; else 'pending', the call now going on as async. */
+  async within(invocationId: string, deadlineMs: number, delivery: Promise<RuntimeOutcome>): Promise<RuntimeOutcome | 'pending'> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)));
+    const first = await Promise.race([delivery, late]);
+    clearTimeout(timer);
+    if (first !== 'late') return first;
+    await this.sql.query(FALL_BACK, [invocationId, this.config.runtimeTimeoutMs - deadlineMs, JSON.stringify({ 'content-type': JSON_TYPE }), pendingBody(invocationId)], 'auto_fall_back');
+    delivery
+      .then((outcome) => this.settleLate(invocationId, outcome))
+      .catch((error: Error) => this.logger.warn(`settling auto invocation ${invocationId} failed; the sweeper will retry it: ${error.message}`));
+    return 'pending';
+  }
+
+  /** A late answer settles the call as answered; a late failure is retried like any async call. */
+  private async settleLate(id: string, outcome: RuntimeOutcome): Promise<void> {
+    if (outcome.ok) {
+      await this.sql.query(SETTLE_LATE, [id, 'answered', outcome.httpStatus, storableText(outcome.messages.at(-1) ?? null), null, 0, null, new Date()], 'auto_settle');
+      return;
+    }
+    const schedule = this.config.retryScheduleSeconds;
+    const delayMs = outcome.error === GONE_ERROR ? null : retryDelayMs(schedule, 0);
+    if (delayMs === null) {
+      await this.sql.query(SETTLE_LATE, [id, 'failed', outcome.httpStatus, null, storableText(outcome.error), 0, null, new Date()], 'auto_settle');
+      return;
+    }
+    const at = new Date(Date.now() + nextDelayMs(delayMs, outcome.retryAfterMs, schedule));
+    await this.sql.query(SETTLE_LATE, [id, 'queued', outcome.httpStatus, null, storableText(outcome.error), 1, at, null], 'auto_settle');
+    await this.queue.schedule([{ invocationId: id, attempt: 2, at, schedule, fresh: true }]);
+  }
+}
