@@ -135,7 +135,7 @@ describe('list queries read their index, whatever the table holds', () => {
     await fill(t.db, big.id, BIG, { command: `CASE WHEN g % 4000 = 0 THEN '${rare}' ELSE '${common}' END`, status: statuses });
     // The small bot: every status, both commands, fewer rows than a page for some mixes.
     await fill(t.db, small.id, SMALL, {
-      command: `CASE WHEN g % 3 = 0 THEN '${rare}' ELSE '${common}' END`,
+      command: `CASE WHEN g % 4 = 0 THEN '${rare}' ELSE '${common}' END`,
       status: `(ARRAY[${INVOCATION_STATUSES.map((s) => `'${s}'`).join(',')}])[1 + g % ${INVOCATION_STATUSES.length}]`,
     });
     await fill(t.db, puller.id, PULLED, { command: `'${common}'`, status: `'queued'`, route: `'pull'` });
@@ -216,9 +216,10 @@ describe('list queries read their index, whatever the table holds', () => {
     // A count reads every entry of its partial index, by an index-only or a bitmap scan: what is waiting, never the table.
     const depth = await explain(t.db, { text: QUEUE_DEPTH, values: [] }, { settings: '', run: true });
     expect(scansOf(depth, 'invocations').filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
+    // Either partial index over the queued push calls answers the push count.
     expect(depth.flatMap((node) => node['Index Name'] ?? []).sort()).toEqual([
-      expect.stringMatching(/^invocations_pull_queue/),
-      expect.stringMatching(/^invocations_push_due/),
+      expect.stringMatching(/^invocations_(push_due|conversation_queue)$/),
+      expect.stringMatching(/^invocations_pull_queue$/),
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '../../config/section';
 import { webhooksConfig } from '../../config/webhooks.config';
+import { idTimeRange } from '../../common/ids';
 import { storableText } from '../../common/storable-text';
 import { Sql } from '../../database/sql';
 import { PushQueue } from '../delivery/push-queue';
@@ -21,15 +22,15 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 const FALL_BACK = `
   UPDATE invocations SET route = 'push', status = 'queued', next_attempt_at = now() + $2::int * interval '1 millisecond',
-         reply_status = CASE WHEN idempotency_key IS NOT NULL THEN 202 END,
-         reply_headers = CASE WHEN idempotency_key IS NOT NULL THEN $3::jsonb END,
-         reply_body = CASE WHEN idempotency_key IS NOT NULL THEN $4 END
-   WHERE id = $1 AND status = 'received'`;
+         reply_status = CASE WHEN $5::boolean THEN 202 END,
+         reply_headers = CASE WHEN $5::boolean THEN $3::jsonb END,
+         reply_body = CASE WHEN $5::boolean THEN $4 END
+   WHERE id = $1 AND received_at BETWEEN $6 AND $7 AND status = 'received'`;
 
 const SETTLE_LATE = `
   UPDATE invocations SET status = $2, http_status = $3, answer = $4, error = $5, attempts = attempts + 1,
          retry_step = $6, next_attempt_at = $7, finished_at = $8
-   WHERE id = $1 AND status = 'queued'`;
+   WHERE id = $1 AND received_at BETWEEN $9 AND $10 AND status = 'queued'`;
 
 @Injectable()
 export class AutoFallback {
@@ -41,14 +42,17 @@ export class AutoFallback {
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
 
-  /** The runtime's outcome if it came within deadlineMs; else 'pending', the call now going on as async. */
-  async within(invocationId: string, deadlineMs: number, delivery: Promise<RuntimeOutcome>): Promise<RuntimeOutcome | 'pending'> {
+  /**
+   * The runtime's outcome if it came within deadlineMs; else 'pending', the call now going on as async.
+   * `idempotent`: the call came with an idempotency key, whose repeats are to replay the 202.
+   */
+  async within(invocationId: string, deadlineMs: number, idempotent: boolean, delivery: Promise<RuntimeOutcome>): Promise<RuntimeOutcome | 'pending'> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)));
     const first = await Promise.race([delivery, late]);
     clearTimeout(timer);
     if (first !== 'late') return first;
-    await this.sql.query(FALL_BACK, [invocationId, this.config.runtimeTimeoutMs - deadlineMs, JSON.stringify({ 'content-type': JSON_TYPE }), pendingBody(invocationId)], 'auto_fall_back');
+    await this.sql.query(FALL_BACK, [invocationId, this.config.runtimeTimeoutMs - deadlineMs, JSON.stringify({ 'content-type': JSON_TYPE }), pendingBody(invocationId), idempotent, ...idTimeRange(invocationId)], 'auto_fall_back');
     delivery
       .then((outcome) => this.settleLate(invocationId, outcome))
       .catch((error: Error) => this.logger.warn(`settling auto invocation ${invocationId} failed; the sweeper will retry it: ${error.message}`));
@@ -57,18 +61,19 @@ export class AutoFallback {
 
   /** A late answer settles the call as answered; a late failure is retried like any async call. */
   private async settleLate(id: string, outcome: RuntimeOutcome): Promise<void> {
+    const range = idTimeRange(id);
     if (outcome.ok) {
-      await this.sql.query(SETTLE_LATE, [id, 'answered', outcome.httpStatus, storableText(outcome.messages.at(-1) ?? null), null, 0, null, new Date()], 'auto_settle');
+      await this.sql.query(SETTLE_LATE, [id, 'answered', outcome.httpStatus, storableText(outcome.messages.at(-1) ?? null), null, 0, null, new Date(), ...range], 'auto_settle');
       return;
     }
     const schedule = this.config.retryScheduleSeconds;
     const delayMs = outcome.error === GONE_ERROR ? null : retryDelayMs(schedule, 0);
     if (delayMs === null) {
-      await this.sql.query(SETTLE_LATE, [id, 'failed', outcome.httpStatus, null, storableText(outcome.error), 0, null, new Date()], 'auto_settle');
+      await this.sql.query(SETTLE_LATE, [id, 'failed', outcome.httpStatus, null, storableText(outcome.error), 0, null, new Date(), ...range], 'auto_settle');
       return;
     }
     const at = new Date(Date.now() + nextDelayMs(delayMs, outcome.retryAfterMs, schedule));
-    await this.sql.query(SETTLE_LATE, [id, 'queued', outcome.httpStatus, null, storableText(outcome.error), 1, at, null], 'auto_settle');
+    await this.sql.query(SETTLE_LATE, [id, 'queued', outcome.httpStatus, null, storableText(outcome.error), 1, at, null, ...range], 'auto_settle');
     await this.queue.schedule([{ invocationId: id, attempt: 2, at, schedule, fresh: true }]);
   }
 }
