@@ -1,21 +1,41 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExceptionFilter } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import { markPathSecret } from '../../common/logger';
 import { ReceiveService } from './receive.service';
-import { WEBHOOK_PATH } from '../../common/webhook-path';
+
+type Middleware = (req: Request, res: Response, next: NextFunction) => void;
 
 /**
- * Calls of issued URLs are served by a plain Express handler that runs ahead of Nest's router. They need
- * nothing the router offers (the URL's signature is the credential, the body stays raw bytes, the answer
- * is written by ReceiveService), and the router's walk past every API route plus Nest's per-request
- * guard and pipe machinery showed up in every profile of a call. Errors go on to Nest's exception layer,
- * so refusals answer with the same envelope as everywhere else.
+ * Calls of issued URLs (every path under /w/) are served ahead of Express's router and of Nest's. They need
+ * nothing a router offers (the URL's signature is the credential, the body stays raw bytes, the answer is
+ * written by ReceiveService), and the walk through the router's layers, with Nest's per-request guard and
+ * pipe machinery, showed up in every profile of a call. The request is set up as Express's app.handle sets
+ * it up (its request and response prototypes, so that `req.ip` honours TRUST_PROXY and the error envelope
+ * is written as everywhere else), then the middlewares every request runs through run in the same order,
+ * and an error goes to the app's exception filter, as it would from Express.
  */
-export function receiveIssuedUrls(receiver: ReceiveService) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (!req.path.startsWith(WEBHOOK_PATH)) return next();
-    markPathSecret(req);
-    receiver.receive(req, res).catch(next);
+export function serveIssuedUrls(app: Express, middlewares: Middleware[], receiver: ReceiveService, filter: ExceptionFilter) {
+  return (incoming: IncomingMessage, outgoing: ServerResponse): void => {
+    const req = incoming as Request;
+    const res = outgoing as Response;
+    req.res = res;
+    res.req = req;
+    Object.setPrototypeOf(req, app.request);
+    Object.setPrototypeOf(res, app.response);
+    res.locals = Object.create(null);
+    req.originalUrl = req.url;
+    let step = 0;
+    const next = (error?: unknown): void => {
+      if (error !== undefined) return void filter.catch(error, new ExecutionContextHost([req, res, next]));
+      const middleware = middlewares[step++];
+      if (middleware) return middleware(req, res, next);
+      markPathSecret(req);
+      receiver.receive(req, res).catch(next);
+    };
+    next();
   };
 }
 
