@@ -63,7 +63,7 @@ export async function configureApp(app: NestExpressApplication, config: Configur
   const everyRequest = [requestLogger(logger), standardHeaders, bodyParsers(config, app.get(RequestAuthenticator))];
   for (const middleware of everyRequest) app.use(middleware);
   const adapter = app.getHttpAdapter() as BoundedExpressAdapter;
-  adapter.serveIssuedUrls(serveIssuedUrls(adapter.getInstance(), everyRequest, app.get(ReceiveService), new ErrorFilter()));
+  adapter.serveIssuedUrls(serveIssuedUrls(adapter, everyRequest, app.get(ReceiveService), new ErrorFilter()));
 
   const document = buildOpenApiDocument(app, config.app.publicUrl);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
