@@ -8,6 +8,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './auth/principal';
 import { RequestAuthenticator } from './auth/request-authenticator';
+import { ErrorFilter } from './common/error.filter';
 import { AppError, errorEnvelope } from './common/errors';
 import { BoundedExpressAdapter } from './common/http-server';
 import { buildOpenApiDocument } from './common/openapi/document';
@@ -15,7 +16,7 @@ import { MAX_JSON_DEPTH, nestedDeeperThan } from './common/json-depth';
 import { createLogger, NestPinoLogger, requestLogger } from './common/logger';
 import { WEBHOOK_PATH } from './common/webhook-path';
 import { Configuration, readConfiguration } from './config/configuration';
-import { receiveIssuedUrls } from './webhooks/receive/receive.route';
+import { serveIssuedUrls } from './webhooks/receive/receive.route';
 import { ReceiveService } from './webhooks/receive/receive.service';
 
 const JSON_BODY_LIMIT = '1mb';
@@ -53,16 +54,16 @@ export function applicationOptions(logger: Logger): NestApplicationOptions {
 /**
  * Everything around Nest's router, shared by createApp and the e2e tests so that they test what production
  * runs. Body parsing is ours: JSON for the API, judged on its key before a byte of the body is read, and raw
- * bytes of any type for issued webhook URLs, which are then answered ahead of Nest's router (see
- * receive.route.ts).
+ * bytes of any type for issued webhook URLs, which are answered ahead of Express's router after the same
+ * middlewares (see receive.route.ts).
  */
 export async function configureApp(app: NestExpressApplication, config: Configuration, logger: Logger): Promise<void> {
   app.set('trust proxy', config.app.trustProxy);
   app.disable('x-powered-by');
-  app.use(requestLogger(logger));
-  app.use(standardHeaders);
-  app.use(bodyParsers(config, app.get(RequestAuthenticator)));
-  app.use(receiveIssuedUrls(app.get(ReceiveService)));
+  const everyRequest = [requestLogger(logger), standardHeaders, bodyParsers(config, app.get(RequestAuthenticator))];
+  for (const middleware of everyRequest) app.use(middleware);
+  const adapter = app.getHttpAdapter() as BoundedExpressAdapter;
+  adapter.serveIssuedUrls(serveIssuedUrls(adapter, everyRequest, app.get(ReceiveService), new ErrorFilter()));
 
   const document = buildOpenApiDocument(app, config.app.publicUrl);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -10,10 +10,13 @@ export const SCENARIOS = ['issue', 'receive-async', 'receive-sync', 'dispatch'] 
 export type Scenario = (typeof SCENARIOS)[number];
 export const EXPECTED_STATUS: Record<Scenario, number> = { issue: 201, 'receive-async': 202, 'receive-sync': 200, dispatch: 200 };
 
+/** The scenarios the limit server serves: the two whose cost bothooks is measured against the least possible. */
+export const LIMIT_SCENARIOS: readonly Scenario[] = ['receive-async', 'dispatch'];
+
 export interface Side {
-  name: 'bothooks' | 'reference';
+  name: 'bothooks' | 'reference' | 'limit';
   pid: number;
-  requests: Record<Scenario, RequestSpec>;
+  requests: Partial<Record<Scenario, RequestSpec>>;
   /** What a user of the answer can rely on: one row committed per 2xx (issue writes nothing, so null). */
   committedRows(scenario: Scenario, db: Pool): Promise<number | null>;
 }
@@ -101,10 +104,37 @@ export async function setUpReference(pid: number, baseUrl: string, seed: Referen
   };
 }
 
+export interface LimitPeers {
+  url: string;
+  asyncUrl: string;
+  apiKey: string;
+  connectionId: string;
+}
+
+export function setUpLimit(pid: number, limit: LimitPeers): Side {
+  const bearer = { ...JSON_HEADERS, authorization: `Bearer ${limit.apiKey}` };
+  const dispatchUrl = `${limit.url}/v2/integrations/webhook/${limit.connectionId}/dispatch`;
+  const webhookId = JSON.parse(Buffer.from(new URL(limit.asyncUrl).pathname.split('.')[2], 'base64url').toString('utf8')).i as string;
+  return {
+    name: 'limit',
+    pid,
+    requests: {
+      'receive-async': { method: 'POST', url: limit.asyncUrl, headers: JSON_HEADERS, body: WEBHOOK_BODY, expectedStatus: EXPECTED_STATUS['receive-async'] },
+      dispatch: { method: 'POST', url: dispatchUrl, headers: bearer, body: DISPATCH_BODY, expectedStatus: EXPECTED_STATUS.dispatch },
+    },
+    async committedRows(scenario, db) {
+      if (scenario === 'receive-async') return count(db, `SELECT count(*) FROM limit_invocations WHERE webhook_id = $1`, webhookId);
+      if (scenario === 'dispatch') return count(db, `SELECT count(*) FROM limit_deliveries WHERE connection_id = $1 AND status = 'succeeded'`, limit.connectionId);
+      return null;
+    },
+  };
+}
+
 /** One request per scenario before any load, checking the answer is the one the contract promises. */
 export async function checkAnswers(side: Side): Promise<void> {
   for (const scenario of SCENARIOS) {
     const spec = side.requests[scenario];
+    if (!spec) continue;
     const res = await fetch(spec.url, { method: spec.method, headers: spec.headers, body: spec.body });
     const text = await res.text();
     const body = JSON.parse(text);
