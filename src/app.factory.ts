@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { resolve } from 'node:path';
 import type { NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -8,6 +9,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './auth/principal';
 import { RequestAuthenticator } from './auth/request-authenticator';
+import { serveConsole } from './console/console.route';
 import { AppError, errorEnvelope } from './common/errors';
 import { BoundedExpressAdapter } from './common/http-server';
 import { buildOpenApiDocument } from './common/openapi/document';
@@ -63,6 +65,7 @@ export async function configureApp(app: NestExpressApplication, config: Configur
   app.use(standardHeaders);
   app.use(bodyParsers(config, app.get(RequestAuthenticator)));
   app.use(receiveIssuedUrls(app.get(ReceiveService)));
+  app.use(serveConsole(resolve(config.console.dir)));
 
   const document = buildOpenApiDocument(app, config.app.publicUrl);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -12,6 +12,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResponsesModule } from './responses/responses.module';
+import { StatsModule } from './stats/stats.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
@@ -25,6 +26,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     ResponsesModule,
     ConnectionsModule,
     WebhooksModule,
+    StatsModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ErrorFilter },

@@ -4,6 +4,8 @@ import { Injectable, Module } from '@nestjs/common';
 export interface ChangeNoticeTypes {
   /** The bot and everything of it are gone; nothing may be sent on its behalf again. */
   bot_deleted: { botId: string };
+  /** An invocation was written or changed status; readers fetch it again, so the notice stays small. */
+  invocation_changed: { botId: string; id: string };
 }
 
 export type ChangeKind = keyof ChangeNoticeTypes;

@@ -2,11 +2,12 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { appConfig } from './app.config';
 import type { Configuration } from './configuration';
 import { connectionsConfig } from './connections.config';
+import { consoleConfig } from './console.config';
 import { databaseConfig } from './database.config';
 import { securityConfig } from './security.config';
 import { webhooksConfig } from './webhooks.config';
 
-const SECTIONS = [appConfig, databaseConfig, securityConfig, webhooksConfig, connectionsConfig];
+const SECTIONS = [appConfig, databaseConfig, securityConfig, webhooksConfig, connectionsConfig, consoleConfig];
 
 /**
  * Provides each section of one Configuration, read once from the environment the caller was given. Nothing

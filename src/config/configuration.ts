@@ -1,4 +1,5 @@
 import { BlockList } from 'node:net';
+import { join } from 'node:path';
 import { ConfigError, EnvReader } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -24,6 +25,8 @@ export interface Configuration {
     redisUrl: string | undefined;
   };
   connections: { circuitFailures: number; circuitCooldownMs: number };
+  /** `dir`: the console's build, served at /console; `streamHeartbeatMs`: how often an idle event stream says it is alive. */
+  console: { dir: string; streamHeartbeatMs: number };
 }
 
 /** Parses and validates the whole environment at once; throws ConfigError naming every bad variable. */
@@ -73,6 +76,11 @@ export function readConfiguration(env: Record<string, string | undefined>): Conf
     connections: {
       circuitFailures: r.int('CIRCUIT_FAILURES', 5, 1, 1000),
       circuitCooldownMs: r.int('CIRCUIT_COOLDOWN_MS', 30_000, 100, 3_600_000),
+    },
+    console: {
+      // Built beside the compiled server (dist/console next to dist/config).
+      dir: r.string('CONSOLE_DIR', join(__dirname, '..', 'console')),
+      streamHeartbeatMs: r.int('STREAM_HEARTBEAT_MS', 15_000, 10, 600_000),
     },
   };
   // Node refuses a server whose headers may take longer than the whole request.

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { BotsModule } from '../bots/bots.module';
+import { ChangeNoticesModule } from '../common/change-notices';
 import { ClockModule } from '../common/clock';
 import { PushQueue } from './delivery/push-queue';
 import { InvocationStore } from './invocations/invocation-store';
 import { InvocationsController } from './invocations/invocations.controller';
 import { InvocationsService } from './invocations/invocations.service';
+import { InvocationStreamController } from './stream/invocation-stream.controller';
+import { InvocationStream } from './stream/invocation-stream';
 import { IssueService } from './issue/issue.service';
 import { PushWorker } from './delivery/push-worker';
 import { RateLimits } from './receive/rate-limits';
@@ -18,9 +21,9 @@ import { WebhooksController } from './issue/issue.controller';
 
 /** Issued webhook URLs (contract §3): issue, receive, deliver (sync, async with retries, pull), manage. */
 @Module({
-  imports: [BotsModule, ClockModule],
+  imports: [BotsModule, ClockModule, ChangeNoticesModule],
   // Issued URLs themselves are served by receiveIssuedUrls (receive.route.ts), ahead of these controllers.
-  controllers: [WebhooksController, InvocationsController, UpdatesController],
+  controllers: [WebhooksController, InvocationStreamController, InvocationsController, UpdatesController],
   providers: [
     IssueService,
     ReceiveService,
@@ -33,6 +36,7 @@ import { WebhooksController } from './issue/issue.controller';
     UpdateSignal,
     UpdatesService,
     InvocationsService,
+    InvocationStream,
   ],
 })
 export class WebhooksModule {}

@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ChangeNotices } from '../../common/change-notices';
 import { SecretBox } from '../../common/secret-box';
 import { Sql } from '../../database/sql';
 import { PushAttempt, PushJob, PushQueue } from './push-queue';
@@ -56,6 +57,7 @@ export class PushWorker implements OnModuleInit {
     private readonly runtime: RuntimeClient,
     private readonly updates: UpdateSignal,
     private readonly secrets: SecretBox,
+    private readonly notices: ChangeNotices,
   ) {}
 
   /** Before any bootstrap hook, so that the sweeper's first run at start can already queue jobs. */
@@ -85,6 +87,7 @@ export class PushWorker implements OnModuleInit {
     // its own retry under the job id already taken, so the call waited for the sweeper. A crash between the
     // two leaves a queued row whose time has come and no job: the sweeper queues it again.
     await this.settle(settlements);
+    for (let i = 0; i < due.length; i++) this.notices.publish('invocation_changed', { botId: due[i].bot_id, id: due[i].id });
     await this.queue.schedule(retries);
     for (let i = 0; i < due.length; i++) if (settlements[i].route === 'pull') this.updates.notify(due[i].bot_id);
   }

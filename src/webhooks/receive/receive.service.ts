@@ -154,6 +154,7 @@ export class ReceiveService {
         outcome = 'failed';
         await this.store.settleSync({
           id,
+          botId: claims.botId,
           status: 'failed',
           httpStatus: delivered.httpStatus,
           answer: null,
@@ -167,6 +168,7 @@ export class ReceiveService {
       const answer = answerOf(delivered, claims.redirect);
       await this.store.settleSync({
         id,
+        botId: claims.botId,
         status: 'answered',
         httpStatus: delivered.httpStatus,
         answer: delivered.messages.at(-1) ?? null,
