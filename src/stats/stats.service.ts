@@ -9,39 +9,43 @@ const BUCKET_MS: Record<Bucket, number> = { minute: 60_000, hour: 3_600_000, day
 /** Without `from`, this many buckets up to `to`. */
 const DEFAULT_BUCKETS = 60;
 
+const INVOCATION_FIGURES = `
+  count(*) FILTER (WHERE status IN ('answered', 'delivered'))::int AS answered,
+  count(*) FILTER (WHERE status IN ('received', 'queued'))::int AS accepted,
+  count(*) FILTER (WHERE status = 'failed')::int AS failed,
+  count(*) FILTER (WHERE status = 'dropped')::int AS refused,
+  percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY date_part('epoch', finished_at - received_at) * 1000) FILTER (WHERE finished_at IS NOT NULL) AS percentiles`;
+const DELIVERY_FIGURES = `
+  count(*) FILTER (WHERE status = 'succeeded')::int AS delivered,
+  count(*) FILTER (WHERE status = 'failed')::int AS delivery_failed`;
+
 /**
- * One statement: every bucket of the range (empty ones too) joined to the counts of invocations by
- * received_at and of connection deliveries by created_at. The filters are range conditions on the
- * indexed times (not expressions of them), so each table is read by an index range of the bot's rows.
- * Buckets start on whole UTC minutes, hours and days (date_bin from the Unix epoch).
+ * One bot: each bucket is its own index-only range scan of the bot's rows (invocations_stats), so the
+ * work grows with the rows in range and no sort of them all is needed; the percentiles sort one bucket
+ * at a time. Buckets start on whole UTC minutes, hours and days.
  */
-const STATS = (scope: string, deliveryScope: string) => `
-  WITH invocation_buckets AS (
-    SELECT date_bin($3::interval, received_at, timestamptz 'epoch') AS at,
-      count(*) FILTER (WHERE status IN ('answered', 'delivered'))::int AS answered,
-      count(*) FILTER (WHERE status IN ('received', 'queued'))::int AS accepted,
-      count(*) FILTER (WHERE status = 'failed')::int AS failed,
-      count(*) FILTER (WHERE status = 'dropped')::int AS refused,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - received_at) * 1000) FILTER (WHERE finished_at IS NOT NULL) AS p50,
-      percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - received_at) * 1000) FILTER (WHERE finished_at IS NOT NULL) AS p99
-    FROM invocations
-    WHERE received_at >= $1 AND received_at < $2 ${scope}
-    GROUP BY 1
-  ),
-  delivery_buckets AS (
-    SELECT date_bin($3::interval, created_at, timestamptz 'epoch') AS at,
-      count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
-      count(*) FILTER (WHERE status = 'failed')::int AS failed
-    FROM connection_deliveries
-    WHERE created_at >= $1 AND created_at < $2 ${deliveryScope}
-    GROUP BY 1
+const ONE_BOT = `
+  SELECT b.at, i.*, d.*
+    FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 millisecond', $3::interval) AS b(at)
+    CROSS JOIN LATERAL (SELECT ${INVOCATION_FIGURES} FROM invocations
+                         WHERE bot_id = $4 AND received_at >= b.at AND received_at < least(b.at + $3::interval, $2::timestamptz)) i
+    CROSS JOIN LATERAL (SELECT ${DELIVERY_FIGURES} FROM connection_deliveries
+                         WHERE bot_id = $4 AND created_at >= b.at AND created_at < least(b.at + $3::interval, $2::timestamptz)) d
+   ORDER BY b.at`;
+
+/** Every bot: one pass over the range, grouped by bucket (date_bin from the Unix epoch, so UTC-aligned). */
+const ALL_BOTS = `
+  WITH i AS (
+    SELECT date_bin($3::interval, received_at, timestamptz 'epoch') AS at, ${INVOCATION_FIGURES}
+      FROM invocations WHERE received_at >= $1 AND received_at < $2 AND bot_id IN (SELECT id FROM bots) GROUP BY 1
+  ), d AS (
+    SELECT date_bin($3::interval, created_at, timestamptz 'epoch') AS at, ${DELIVERY_FIGURES}
+      FROM connection_deliveries WHERE created_at >= $1 AND created_at < $2 AND bot_id IN (SELECT id FROM bots) GROUP BY 1
   )
   SELECT b.at, coalesce(i.answered, 0) AS answered, coalesce(i.accepted, 0) AS accepted, coalesce(i.failed, 0) AS failed,
-         coalesce(i.refused, 0) AS refused, coalesce(d.succeeded, 0) AS delivered, coalesce(d.failed, 0) AS delivery_failed,
-         i.p50, i.p99
+         coalesce(i.refused, 0) AS refused, i.percentiles, coalesce(d.delivered, 0) AS delivered, coalesce(d.delivery_failed, 0) AS delivery_failed
     FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 millisecond', $3::interval) AS b(at)
-    LEFT JOIN invocation_buckets i ON i.at = b.at
-    LEFT JOIN delivery_buckets d ON d.at = b.at
+    LEFT JOIN i ON i.at = b.at LEFT JOIN d ON d.at = b.at
    ORDER BY b.at`;
 
 interface StatsRow {
@@ -52,8 +56,7 @@ interface StatsRow {
   refused: number;
   delivered: number;
   delivery_failed: number;
-  p50: number | null;
-  p99: number | null;
+  percentiles: number[] | null;
 }
 
 /** Calls and deliveries per time bucket (contract §3.3 `GET /v1/stats`), computed from the stored rows. */
@@ -76,24 +79,23 @@ export class StatsService {
     if (count > MAX_BUCKETS) throw badRange('from', `from..to spans ${count} ${bucket} buckets; at most ${MAX_BUCKETS} are allowed`);
 
     const values: unknown[] = [new Date(from), new Date(to), `1 ${bucket}`];
-    let scope = 'AND bot_id IN (SELECT id FROM bots)';
     if (botId !== undefined) {
       const [bot] = await this.sql.query(`SELECT 1 FROM bots WHERE id = $1`, [botId]);
       if (!bot) throw new AppError('not_found', `bot ${botId} not found`);
       values.push(botId);
-      scope = 'AND bot_id = $4';
     }
-    const rows = await this.sql.query<StatsRow>(STATS(scope, scope), values);
+    const rows = await this.sql.query<StatsRow>(botId === undefined ? ALL_BOTS : ONE_BOT, values, botId === undefined ? 'stats_all_bots' : 'stats_one_bot');
     return {
       buckets: rows.map((row) => ({
         at: row.at.toISOString(),
         invocations: { answered: row.answered, accepted: row.accepted, failed: row.failed, refused: row.refused },
         deliveries: { succeeded: row.delivered, failed: row.delivery_failed },
-        p50Ms: row.p50 === null ? null : Math.round(Number(row.p50) * 10) / 10,
-        p99Ms: row.p99 === null ? null : Math.round(Number(row.p99) * 10) / 10,
+        p50Ms: row.percentiles === null ? null : tenths(row.percentiles[0]),
+        p99Ms: row.percentiles === null ? null : tenths(row.percentiles[1]),
       })),
     };
   }
 }
 
+const tenths = (ms: number): number => Math.round(ms * 10) / 10;
 const badRange = (path: string, message: string): AppError => new AppError('bad_request', 'request validation failed', { errors: [{ path, message }] });
