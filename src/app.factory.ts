@@ -63,9 +63,10 @@ export async function configureApp(app: NestExpressApplication, config: Configur
   app.disable('x-powered-by');
   app.use(requestLogger(logger));
   app.use(standardHeaders);
+  // Ahead of the body parsers: the console's files are public and take no body.
+  app.use(serveConsole(resolve(config.console.dir)));
   app.use(bodyParsers(config, app.get(RequestAuthenticator)));
   app.use(receiveIssuedUrls(app.get(ReceiveService)));
-  app.use(serveConsole(resolve(config.console.dir)));
 
   const document = buildOpenApiDocument(app, config.app.publicUrl);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -31,6 +31,7 @@ const POLICY = [
 export function serveConsole(dir: string) {
   const files = express.static(dir, {
     index: false,
+    redirect: false,
     fallthrough: true,
     // Vite names the assets by content hash, so they never change under a name; index.html does.
     setHeaders: (res, path) => res.setHeader('cache-control', path.includes(`${join(dir, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache'),
