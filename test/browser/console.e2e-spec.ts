@@ -121,7 +121,7 @@ describe('console: the web page in a real browser', () => {
     botKey = (await page.getByTestId('shown-once').textContent())!;
     expect(botKey).toMatch(/^bh_bot_/);
     await page.getByRole('heading', { name: botName, level: 2 }).waitFor();
-    await page.getByRole('cell', { name: botName }).waitFor();
+    await page.getByRole('row').filter({ hasText: botName }).waitFor();
     await page.locator('#issue-command').fill('/paid');
     await page.getByRole('button', { name: 'Issue URL' }).click();
     issuedUrl = (await page.getByTestId('issued-url').textContent())!;
@@ -131,7 +131,7 @@ describe('console: the web page in a real browser', () => {
     // Shown once: gone from the page once you move on.
     await nav('Invocations');
     await nav('Bots');
-    await page.getByRole('cell', { name: botName }).waitFor();
+    await page.getByRole('row').filter({ hasText: botName }).waitFor();
     expect(await page.getByText(botKey).count()).toBe(0);
   });
 
@@ -173,7 +173,9 @@ describe('console: the web page in a real browser', () => {
     await page.getByRole('button', { name: /^Open delivery sent/ }).first().click();
     await page.getByText('no such route').waitFor();
     await page.getByRole('button', { name: 'Retry' }).click();
-    await page.getByText('Retried: the backend answered.').waitFor();
+    const retried = page.getByRole('status').filter({ hasText: 'Retried' });
+    await retried.waitFor();
+    expect(await retried.textContent()).toMatch(/^Retried: the backend answered/);
     await row.filter({ hasText: 'closed' }).waitFor();
     expect(await row.getByTestId('connection-error').textContent()).toBe('');
     expect(backend.messages).toHaveLength(2);
@@ -212,7 +214,9 @@ describe('console: the web page in a real browser', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').fill(botKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Bots', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await nav('Bots');
+    await page.getByText(`Signed in with the key of bot`).waitFor();
     const admin = ['Create bot', 'Rotate URL key', 'New API key', 'Create connection', 'Edit', 'Verify', 'Save'];
     const forbidden = async () => {
       for (const name of admin) expect({ name, count: await page.getByRole('button', { name, exact: true }).count() }).toEqual({ name, count: 0 });

@@ -85,12 +85,12 @@ export function DeliveryLog({ connectionId }: { connectionId: string }) {
           </div>
         </>
       ) : null}
-      {open ? <DeliveryDetail key={open} connectionId={connectionId} deliveryId={open} onRetried={setOpen} /> : null}
+      {open ? <DeliveryDetail key={open} connectionId={connectionId} deliveryId={open} /> : null}
     </section>
   );
 }
 
-function DeliveryDetail({ connectionId, deliveryId, onRetried }: { connectionId: string; deliveryId: string; onRetried: (id: string) => void }) {
+function DeliveryDetail({ connectionId, deliveryId }: { connectionId: string; deliveryId: string }) {
   const { client } = useSession();
   const queries = useQueryClient();
   const path = { params: { path: { id: connectionId, deliveryId } } };
@@ -105,9 +105,6 @@ function DeliveryDetail({ connectionId, deliveryId, onRetried }: { connectionId:
       void queries.invalidateQueries({ queryKey: ['deliveries', connectionId] });
       void queries.invalidateQueries({ queryKey: ['connection', connectionId] });
       void queries.invalidateQueries({ queryKey: ['connections'] });
-    },
-    onSuccess: (result) => {
-      if (result.ok && result.data && 'deliveryId' in result.data) onRetried(result.data.deliveryId);
     },
   });
   const d = detail.data;
@@ -126,7 +123,7 @@ function DeliveryDetail({ connectionId, deliveryId, onRetried }: { connectionId:
           </div>
           {retry.data ? (
             <p role="status" className={retry.data.ok ? 'ok' : 'error'}>
-              {retry.data.ok ? 'Retried: the backend answered.' : `Retried: ${(retry.data.error as { status?: { message?: string } })?.status?.message ?? 'it failed again'}.`}
+              {retry.data.ok ? 'Retried: the backend answered; the log shows the new delivery.' : `Retried: ${(retry.data.error as { status?: { message?: string } })?.status?.message ?? 'it failed again'}.`}
             </p>
           ) : null}
           <p className="small wrap">

@@ -70,7 +70,7 @@ export function ChatWidget({ reply, violations }: { reply: unknown; violations: 
               </div>
             ) : null}
             {r.type === 'cards' ? (
-              <ul className="carousel" aria-label="Cards">
+              <ul className="carousel" aria-label="Cards" tabIndex={0}>
                 {asArray(r.elements).map((card, j) => {
                   const at = `${path}.elements[${j}]`;
                   return (
