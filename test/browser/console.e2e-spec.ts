@@ -79,6 +79,13 @@ describe('console: the web page in a real browser', () => {
       const { violations } = await new AxeBuilder({ page }).analyze();
       const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
       expect({ screen, size, bad }).toEqual({ screen, size, bad: [] });
+      // Usable at that width: nothing pushes the page sideways (wide tables scroll in their own box).
+      const overflowing = await page.evaluate(() =>
+        document.documentElement.scrollWidth <= window.innerWidth
+          ? []
+          : [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1).map((el) => `${el.tagName.toLowerCase()}.${el.className}`).slice(0, 8),
+      );
+      expect({ screen, size, overflowing }).toEqual({ screen, size, overflowing: [] });
       const file = `${screen}-${size.width}x${size.height}.png`;
       await page.screenshot({ path: join(OUTPUT, file), fullPage: true });
       shots.push(file);

@@ -22,7 +22,7 @@ export function Chart({ title, times, series, unit }: { title: string; times: nu
       {
         width: width(),
         height: 180,
-        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false } }))],
+        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: true, size: 5, fill: s.color } }))],
         axes: [{}, { label: unit, size: 50 }],
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },

@@ -35,6 +35,11 @@ export function ConnectionForm({ connection, onSaved }: { connection?: Connectio
       void queries.invalidateQueries({ queryKey: ['connections'] });
       void queries.invalidateQueries({ queryKey: ['connection', saved.id] });
       onSaved(saved.id);
+      if (!connection) {
+        setName('');
+        setUrl('');
+        setToken('');
+      }
     },
   });
   const submit = (event: FormEvent) => {

@@ -19,8 +19,9 @@ function DeliveriesChart({ deliveries }: { deliveries: Delivery[] }) {
       else slot.failed += 1;
       minutes.set(at, slot);
     }
-    const first = Math.min(...minutes.keys());
-    const last = Math.max(...minutes.keys(), first + 60 * 9);
+    // Up to now, at least the last quarter of an hour, at most a day back.
+    const last = Math.floor(Date.now() / 60_000) * 60;
+    const first = Math.max(Math.min(...minutes.keys(), last - 14 * 60), last - 24 * 3600);
     const times: number[] = [];
     for (let t = first; t <= last; t += 60) times.push(t);
     return {
