@@ -211,7 +211,7 @@ describe('console: the web page in a real browser', () => {
     };
     await page.getByLabel('Backend reply (JSON)').fill(JSON.stringify(cards));
     await page.getByRole('button', { name: 'Validate' }).click();
-    await page.getByText('Valid. Below, the normalized reply').waitFor();
+    await page.getByText('Valid: the chat shows the normalized reply').waitFor();
     const chat = page.getByRole('list', { name: 'Reply as the chat shows it' });
     for (const text of ['Margherita', 'Funghi', 'Order now', 'Details']) await chat.getByText(text, { exact: true }).waitFor();
     await check('playground-cards');

@@ -25,7 +25,7 @@ function Buttons({ buttons, path, violations, chips }: { buttons: unknown; path:
           <li key={i} className={problem ? 'flagged' : undefined}>
             <span className="chat-button">{text(button.title) || <em>untitled</em>}</span>
             {button.type === 'url' || button.type === 'webview' ? <span className="muted small"> ↗ {text(button.value)}</span> : null}
-            {button.type === 'phone' ? <span className="muted small"> ☎ {text(button.value)}</span> : null}
+            {button.type === 'phone' ? <span className="muted small"> tel {text(button.value)}</span> : null}
             {problem ? <span className="flag">⚠ {problem}</span> : null}
           </li>
         );
@@ -38,7 +38,7 @@ function ImageBox({ url, alt }: { url: unknown; alt: string }) {
   // The console loads nothing from other origins (its Content-Security-Policy): the image is named, not fetched.
   return (
     <div className="image-box" role="img" aria-label={alt}>
-      <span aria-hidden="true">🖼</span>
+      <span className="image-label">image</span>
       <span className="small wrap">{text(url)}</span>
     </div>
   );

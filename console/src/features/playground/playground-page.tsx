@@ -89,7 +89,7 @@ export function PlaygroundPage() {
           {judged ? (
             judged.valid ? (
               <p className="ok" role="status">
-                Valid. Below, the normalized reply (defaults filled in).
+                Valid: the chat shows the normalized reply, defaults filled in.
               </p>
             ) : (
               <div role="status">
@@ -122,7 +122,7 @@ export function PlaygroundPage() {
           <div className="phone">{judged ? <ChatWidget reply={judged.valid ? judged.normalized : shown} violations={violations} /> : <p className="muted">Press Validate to see the reply here.</p>}</div>
         </div>
       </div>
-      <details className="panel">
+      <details className="panel" open>
         <summary>Limits (contract §5)</summary>
         <table>
           <caption className="sr-only">Limits</caption>
