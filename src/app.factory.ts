@@ -9,7 +9,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './auth/principal';
 import { RequestAuthenticator } from './auth/request-authenticator';
-import { serveConsole } from './console/console.route';
+import { serveConsole } from './web-console/web-console.route';
 import { AppError, errorEnvelope } from './common/errors';
 import { BoundedExpressAdapter } from './common/http-server';
 import { buildOpenApiDocument } from './common/openapi/document';

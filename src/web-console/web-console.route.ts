@@ -24,6 +24,8 @@ const POLICY = [
 ].join('; ');
 
 /**
+ * Not in src/console: the build goes to dist/console, which Vite empties first.
+ *
  * The console's build (contract §8): its files, and index.html for every other path under /console so
  * that the page's own routes survive a reload. Without a build (a checkout that was never built) it says
  * so in the error envelope instead of failing.
