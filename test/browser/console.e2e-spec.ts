@@ -14,6 +14,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Screenshots and figures of the run; git-ignored. */
 const OUTPUT = join(__dirname, '..', '..', 'test-results', 'console');
+/** Each step drives the page through several screens, each checked at two sizes: slow on a busy machine. */
+const STEP_MS = 180_000;
 const SIZES = [
   { width: 1280, height: 800 },
   { width: 390, height: 844 },
@@ -58,7 +60,7 @@ describe('console: the web page in a real browser', () => {
       document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
     });
     page = await browser.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(30_000);
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -105,7 +107,7 @@ describe('console: the web page in a real browser', () => {
     const firstRenderMs = await page.evaluate(() => Math.round(performance.now()));
     writeFileSync(join(OUTPUT, 'timings.json'), JSON.stringify({ firstRenderMs, gotoToSignInMs: Date.now() - started }, null, 2));
     await check('sign-in');
-  });
+  }, STEP_MS);
 
   it('refuses a wrong key and says so, then signs in with the admin key', async () => {
     await page.getByLabel('API key').fill(`bh_admin_${'x'.repeat(43)}`);
@@ -120,7 +122,7 @@ describe('console: the web page in a real browser', () => {
     }
     expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual(['bothooks.apiKey']);
     expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
-  });
+  }, STEP_MS);
 
   it('creates a bot and shows its key once, then issues a URL for it with a curl line', async () => {
     botName = `Payments ${Date.now()}`;
@@ -142,7 +144,7 @@ describe('console: the web page in a real browser', () => {
     await nav('Bots');
     await page.getByRole('row').filter({ hasText: botName }).waitFor();
     expect(await page.getByText(botKey).count()).toBe(0);
-  });
+  }, STEP_MS);
 
   it('shows a call of the URL in Invocations without a reload, its §3.4 message, and a redelivery', async () => {
     await nav('Invocations');
@@ -163,7 +165,7 @@ describe('console: the web page in a real browser', () => {
     await page.getByTestId('attempts').filter({ hasText: /^2$/ }).waitFor();
     expect(runtime.deliveries).toHaveLength(2);
     await check('invocation-detail');
-  });
+  }, STEP_MS);
 
   it('shows a connection failing with 404, and the error gone after a Retry once the backend is fixed', async () => {
     backend.onMessage = () => ({ status: 404, body: { error: 'no such route' } });
@@ -189,7 +191,7 @@ describe('console: the web page in a real browser', () => {
     expect(await row.getByTestId('connection-error').textContent()).toBe('');
     expect(backend.messages).toHaveLength(2);
     await check('connections-fixed');
-  });
+  }, STEP_MS);
 
   it('flags a 21-character button title at its path, and draws a valid cards reply as the chat would', async () => {
     await nav('Playground');
@@ -217,7 +219,7 @@ describe('console: the web page in a real browser', () => {
     const chat = page.getByRole('list', { name: 'Reply as the chat shows it' });
     for (const text of ['Margherita', 'Funghi', 'Order now', 'Details']) await chat.getByText(text, { exact: true }).waitFor();
     await check('playground-cards');
-  });
+  }, STEP_MS);
 
   it("signed in with the bot's key: its own bot only, and no control it may not use", async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -247,5 +249,5 @@ describe('console: the web page in a real browser', () => {
     await forbidden();
     await check('bot-key-invocations');
     writeFileSync(join(OUTPUT, 'screenshots.json'), JSON.stringify(shots, null, 2));
-  });
+  }, STEP_MS);
 });
