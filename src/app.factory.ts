@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { resolve } from 'node:path';
 import type { NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -18,6 +19,7 @@ import { WEBHOOK_PATH } from './common/webhook-path';
 import { Configuration, readConfiguration } from './config/configuration';
 import { serveIssuedUrls } from './webhooks/receive/receive.route';
 import { ReceiveService } from './webhooks/receive/receive.service';
+import { serveConsole } from './web-console/web-console.route';
 
 const JSON_BODY_LIMIT = '1mb';
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -61,7 +63,12 @@ export async function configureApp(app: NestExpressApplication, config: Configur
   app.set('trust proxy', config.app.trustProxy);
   app.disable('x-powered-by');
   const everyRequest = [requestLogger(logger), standardHeaders, bodyParsers(config, app.get(RequestAuthenticator))];
-  for (const middleware of everyRequest) app.use(middleware);
+  const [logRequest, setHeaders, parseBody] = everyRequest;
+  app.use(logRequest);
+  app.use(setHeaders);
+  // Ahead of the body parsers: the console's files are public and take no body.
+  app.use(serveConsole(resolve(config.console.dir)));
+  app.use(parseBody);
   const adapter = app.getHttpAdapter() as BoundedExpressAdapter;
   adapter.serveIssuedUrls(serveIssuedUrls(adapter, everyRequest, app.get(ReceiveService), new ErrorFilter()));
 

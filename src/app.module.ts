@@ -13,6 +13,7 @@ import { RetentionModule } from './database/retention';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResponsesModule } from './responses/responses.module';
+import { StatsModule } from './stats/stats.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
@@ -27,6 +28,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     ConnectionsModule,
     WebhooksModule,
     RetentionModule,
+    StatsModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ErrorFilter },

@@ -392,6 +392,7 @@ async function main(): Promise<void> {
         expiresAt: Math.floor(Date.now() / 1000) + 86_400,
         singleUse: false,
         mode: 'async',
+        deadlineMs: null,
         cors: null,
       },
       bot.urlKey,

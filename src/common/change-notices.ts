@@ -18,6 +18,8 @@ export interface ChangeNoticeTypes {
   circuit_changed: { connectionId: string; failures: number; openUntil: number | null };
   /** Something waits in the bot's update queue: long polls for it look again. */
   update_ready: { botId: string };
+  /** An invocation was written or changed status; readers fetch it again, so the notice stays small. */
+  invocation_changed: { botId: string; id: string };
 }
 
 export type ChangeKind = keyof ChangeNoticeTypes;
@@ -37,6 +39,12 @@ const LISTENER_NAME = 'bothooks-notices';
  */
 const CONFIRMED: ReadonlySet<ChangeKind> = new Set(['bot_deleted', 'api_key_revoked', 'connection_changed', 'url_keys_rotated', 'circuit_changed']);
 const CONFIRM_MS = 1000;
+/**
+ * Notices for this instance's own readers only: an invocation's changes feed the event streams open on
+ * the instance that made them. Sending one per call to every instance would put a statement on the
+ * receive path for readers that are seldom there.
+ */
+const IN_PROCESS: ReadonlySet<ChangeKind> = new Set(['invocation_changed']);
 
 type Wire =
   /** `from` is the instance that published it, which has applied it already; `ack` asks for a confirmation. */
@@ -78,7 +86,7 @@ export class ChangeNotices implements OnModuleInit, OnApplicationShutdown {
    */
   async publish<K extends ChangeKind>(kind: K, notice: ChangeNoticeTypes[K]): Promise<void> {
     this.apply(kind, notice);
-    if (!this.clustered) return;
+    if (!this.clustered || IN_PROCESS.has(kind)) return;
     try {
       if (CONFIRMED.has(kind)) await this.sendConfirmed(kind, notice);
       else await this.outbox.submit(JSON.stringify({ from: this.instance, kind, notice } satisfies Wire));

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { readConfiguration } from './configuration';
 import { ConfigError } from './env';
 
@@ -25,6 +26,8 @@ describe('readConfiguration', () => {
       security: { encryptionKey: undefined, adminApiKey: undefined, outboundAllowPrivate: false, authFailuresPerMinute: 60 },
       connections: { circuitFailures: 5, circuitCooldownMs: 30_000 },
       retention: { invocationDays: 30, deliveryDays: 30 },
+      // Beside the compiled configuration: dist/console once built.
+      console: { dir: join(__dirname, '..', 'console'), streamHeartbeatMs: 15_000 },
     });
     expect(webhooks).toMatchObject({
       runtimeTimeoutMs: 10_000,
@@ -109,6 +112,11 @@ describe('readConfiguration', () => {
     expect(problems({ ADMIN_API_KEY: `x${ADMIN}` })).toEqual([message]);
     expect(problems({ ADMIN_API_KEY: `${ADMIN}!` })).toEqual([message]);
     expect(problems({ ADMIN_API_KEY: `bh_admin_${'A-_9'.repeat(11)}` })).toEqual([]);
+  });
+
+  it('reads where the console build is and how often an idle stream says it is alive', () => {
+    expect(readConfiguration({ CONSOLE_DIR: '/srv/console', STREAM_HEARTBEAT_MS: '500' }).console).toEqual({ dir: '/srv/console', streamHeartbeatMs: 500 });
+    expect(problems({ STREAM_HEARTBEAT_MS: '5' })).toEqual([expect.stringMatching(/^STREAM_HEARTBEAT_MS/)]);
   });
 
   it('refuses header deadlines longer than the whole request, which Node would refuse', () => {

@@ -1,4 +1,5 @@
 import { BlockList } from 'node:net';
+import { join } from 'node:path';
 import { ConfigError, EnvReader } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -28,6 +29,8 @@ export interface Configuration {
   connections: { circuitFailures: number; circuitCooldownMs: number };
   /** Whole days of invocations and of connection deliveries kept; older days are dropped. */
   retention: { invocationDays: number; deliveryDays: number };
+  /** `dir`: the console's build, served at /console; `streamHeartbeatMs`: how often an idle event stream says it is alive. */
+  console: { dir: string; streamHeartbeatMs: number };
 }
 
 /** Parses and validates the whole environment at once; throws ConfigError naming every bad variable. */
@@ -82,6 +85,11 @@ export function readConfiguration(env: Record<string, string | undefined>): Conf
     retention: {
       invocationDays: r.int('INVOCATION_RETENTION_DAYS', 30, 1, 36_500),
       deliveryDays: r.int('DELIVERY_RETENTION_DAYS', 30, 1, 36_500),
+    },
+    console: {
+      // Built beside the compiled server (dist/console next to dist/config).
+      dir: r.string('CONSOLE_DIR', join(__dirname, '..', 'console')),
+      streamHeartbeatMs: r.int('STREAM_HEARTBEAT_MS', 15_000, 10, 600_000),
     },
   };
   // Node refuses a server whose headers may take longer than the whole request.

@@ -6,6 +6,8 @@ import { PushQueue } from './delivery/push-queue';
 import { InvocationStore } from './invocations/invocation-store';
 import { InvocationsController } from './invocations/invocations.controller';
 import { InvocationsService } from './invocations/invocations.service';
+import { InvocationStreamController } from './stream/invocation-stream.controller';
+import { InvocationStream } from './stream/invocation-stream';
 import { IssueService } from './issue/issue.service';
 import { PushWorker } from './delivery/push-worker';
 import { ConversationTurns } from './delivery/conversation-turns';
@@ -23,7 +25,7 @@ import { WebhooksController } from './issue/issue.controller';
 @Module({
   imports: [BotsModule, ClockModule, ChangeNoticesModule],
   // Issued URLs themselves are served by receiveIssuedUrls (receive.route.ts), ahead of these controllers.
-  controllers: [WebhooksController, InvocationsController, UpdatesController],
+  controllers: [WebhooksController, InvocationStreamController, InvocationsController, UpdatesController],
   providers: [
     IssueService,
     ReceiveService,
@@ -38,6 +40,7 @@ import { WebhooksController } from './issue/issue.controller';
     UpdateSignal,
     UpdatesService,
     InvocationsService,
+    InvocationStream,
   ],
 })
 export class WebhooksModule {}

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '../../config/section';
 import { webhooksConfig } from '../../config/webhooks.config';
+import { ChangeNotices } from '../../common/change-notices';
 import { SecretBox } from '../../common/secret-box';
 import { Sql } from '../../database/sql';
 import { idsTimeRange } from '../../common/ids';
@@ -74,6 +75,7 @@ export class PushWorker implements OnModuleInit {
     private readonly updates: UpdateSignal,
     private readonly secrets: SecretBox,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
+    private readonly notices: ChangeNotices,
   ) {}
 
   /** Before any bootstrap hook, so that the sweeper's first run at start can already queue jobs. */
@@ -135,6 +137,7 @@ export class PushWorker implements OnModuleInit {
     // its own retry under the job id already taken, so the call waited for the sweeper. A crash between the
     // two leaves a queued row whose time has come and no job: the sweeper queues it again.
     await this.settle(settlements);
+    for (const row of attempted) void this.notices.publish('invocation_changed', { botId: row.bot_id, id: row.id });
     await this.queue.schedule(retries);
     for (let i = 0; i < attempted.length; i++) if (settlements[i].route === 'pull') this.updates.notify(attempted[i].bot_id);
     return this.turns.pass([...turnsTaken]);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ChangeNotices } from '../../common/change-notices';
 import { isDatabaseUnavailable } from '../../common/database-errors';
 import { SecretBox } from '../../common/secret-box';
 import { Sql } from '../../database/sql';
@@ -49,6 +50,7 @@ export interface SyncSettlement {
   receivedAt: Date;
   webhookId: string;
   idempotencyKey: string | null;
+  botId: string;
   status: 'answered' | 'failed';
   httpStatus: number | null;
   answer: string | null;
@@ -185,6 +187,7 @@ export class InvocationStore {
   constructor(
     private readonly sql: Sql,
     private readonly secrets: SecretBox,
+    private readonly notices: ChangeNotices,
   ) {}
 
   /** Resolves once the invocation is committed, or says why it was not written. */
@@ -192,12 +195,16 @@ export class InvocationStore {
     const row = await this.recorder.submit(call);
     if (row.verdict === 'conflict') return this.resolveConflict(call, retried);
     if (row.verdict === 'replay') return { verdict: 'replay', earlier: earlierCall(row) };
-    if (row.verdict === 'new') return { verdict: 'new', route: row.route, runtimeUrl: row.runtime_url, signingSecretSealed: row.signing_secret };
+    if (row.verdict === 'new') {
+      void this.notices.publish('invocation_changed', { botId: call.botId, id: call.id });
+      return { verdict: 'new', route: row.route, runtimeUrl: row.runtime_url, signingSecretSealed: row.signing_secret };
+    }
     return { verdict: row.verdict };
   }
 
-  settleSync(settlement: SyncSettlement): Promise<void> {
-    return this.settler.submit(settlement);
+  async settleSync(settlement: SyncSettlement): Promise<void> {
+    await this.settler.submit(settlement);
+    void this.notices.publish('invocation_changed', { botId: settlement.botId, id: settlement.id });
   }
 
   /**

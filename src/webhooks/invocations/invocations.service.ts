@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { botIdFor, canSeeBot, Principal } from '../../auth/principal';
+import { ChangeNotices } from '../../common/change-notices';
 import { AppError } from '../../common/errors';
 import { SecretBox } from '../../common/secret-box';
 import { decodeCursor, encodeCursor } from '../../common/cursor';
@@ -41,6 +42,7 @@ export class InvocationsService {
     private readonly queue: PushQueue,
     private readonly updates: UpdateSignal,
     private readonly secrets: SecretBox,
+    private readonly notices: ChangeNotices,
   ) {}
 
   /** Newest first; the cursor is the last id of the page (ids are UUIDv7, so they sort by arrival). */
@@ -52,6 +54,16 @@ export class InvocationsService {
     const rows = await this.sql.queryInIndexOrder<InvocationRow>(text, values);
     const page = rows.slice(0, limit);
     return { items: page.map(view), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+  }
+
+  /** The invocations of these ids that a reader may still see, for the live stream. */
+  async views(ids: string[]): Promise<InvocationView[]> {
+    const rows = await this.sql.query<InvocationRow>(
+      `SELECT ${COLUMNS} FROM invocations WHERE id = ANY($1::uuid[]) AND EXISTS (SELECT 1 FROM bots b WHERE b.id = invocations.bot_id) ORDER BY id`,
+      [ids],
+      'invocations_views',
+    );
+    return rows.map(view);
   }
 
   /**
@@ -90,6 +102,7 @@ export class InvocationsService {
       [id, ...range],
     );
     if (!requeued) throw notFound(id);
+    void this.notices.publish('invocation_changed', { botId: row.bot_id, id });
     if (requeued.route === 'push') await this.queue.schedule([{ invocationId: id, attempt: requeued.attempts + 1, fresh: true }]);
     else this.updates.notify(row.bot_id);
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '../../config/section';
 import { webhooksConfig } from '../../config/webhooks.config';
+import { ChangeNotices } from '../../common/change-notices';
 import { idTimeRange } from '../../common/ids';
 import { storableText } from '../../common/storable-text';
 import { Sql } from '../../database/sql';
@@ -32,6 +33,13 @@ const SETTLE_LATE = `
          retry_step = $6, next_attempt_at = $7, finished_at = $8
    WHERE id = $1 AND received_at BETWEEN $9 AND $10 AND status = 'queued'`;
 
+export interface AutoCall {
+  id: string;
+  botId: string;
+  deadlineMs: number;
+  idempotent: boolean;
+}
+
 @Injectable()
 export class AutoFallback {
   private readonly logger = new Logger('AutoFallback');
@@ -39,28 +47,36 @@ export class AutoFallback {
   constructor(
     private readonly sql: Sql,
     private readonly queue: PushQueue,
+    private readonly notices: ChangeNotices,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
 
   /**
-   * The runtime's outcome if it came within deadlineMs; else 'pending', the call now going on as async.
-   * `idempotent`: the call came with an idempotency key, whose repeats are to replay the 202.
+   * The runtime's outcome if it came within the call's deadline; else 'pending', the call now going on as
+   * async. `idempotent`: the call came with an idempotency key, whose repeats are to replay the 202.
    */
-  async within(invocationId: string, deadlineMs: number, idempotent: boolean, delivery: Promise<RuntimeOutcome>): Promise<RuntimeOutcome | 'pending'> {
+  async within(call: AutoCall, delivery: Promise<RuntimeOutcome>): Promise<RuntimeOutcome | 'pending'> {
+    const { id: invocationId, deadlineMs, idempotent } = call;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)));
     const first = await Promise.race([delivery, late]);
     clearTimeout(timer);
     if (first !== 'late') return first;
     await this.sql.query(FALL_BACK, [invocationId, this.config.runtimeTimeoutMs - deadlineMs, JSON.stringify({ 'content-type': JSON_TYPE }), pendingBody(invocationId), idempotent, ...idTimeRange(invocationId)], 'auto_fall_back');
+    void this.notices.publish('invocation_changed', { botId: call.botId, id: invocationId });
     delivery
-      .then((outcome) => this.settleLate(invocationId, outcome))
+      .then((outcome) => this.settleLate(call, outcome))
       .catch((error: Error) => this.logger.warn(`settling auto invocation ${invocationId} failed; the sweeper will retry it: ${error.message}`));
     return 'pending';
   }
 
   /** A late answer settles the call as answered; a late failure is retried like any async call. */
-  private async settleLate(id: string, outcome: RuntimeOutcome): Promise<void> {
+  private async settleLate(call: AutoCall, outcome: RuntimeOutcome): Promise<void> {
+    await this.settleLateRow(call.id, outcome);
+    void this.notices.publish('invocation_changed', { botId: call.botId, id: call.id });
+  }
+
+  private async settleLateRow(id: string, outcome: RuntimeOutcome): Promise<void> {
     const range = idTimeRange(id);
     if (outcome.ok) {
       await this.sql.query(SETTLE_LATE, [id, 'answered', outcome.httpStatus, storableText(outcome.messages.at(-1) ?? null), null, 0, null, new Date(), ...range], 'auto_settle');

@@ -154,7 +154,7 @@ export class ReceiveService {
       }
       // ... or now, the runtime's reply deciding the answer.
       const delivery = this.runtime.deliver({ botId: claims.botId, runtimeUrl: recorded.runtimeUrl!, signingSecretSealed: recorded.signingSecretSealed! }, id, runtimeMessage(message));
-      const delivered = claims.mode === 'auto' ? await this.auto.within(id, claims.deadlineMs!, idempotency !== null, delivery) : await delivery;
+      const delivered = claims.mode === 'auto' ? await this.auto.within({ id, botId: claims.botId, deadlineMs: claims.deadlineMs!, idempotent: idempotency !== null }, delivery) : await delivery;
       if (delivered === 'pending') {
         outcome = 'accepted';
         return send(res, { status: 202, headers: { 'content-type': JSON_TYPE }, body: pendingBody(id) }, false);
@@ -166,6 +166,7 @@ export class ReceiveService {
           receivedAt,
           webhookId: claims.webhookId,
           idempotencyKey: idempotency,
+          botId: claims.botId,
           status: 'failed',
           httpStatus: delivered.httpStatus,
           answer: null,
@@ -182,6 +183,7 @@ export class ReceiveService {
         receivedAt,
         webhookId: claims.webhookId,
         idempotencyKey: idempotency,
+        botId: claims.botId,
         status: 'answered',
         httpStatus: delivered.httpStatus,
         answer: delivered.messages.at(-1) ?? null,

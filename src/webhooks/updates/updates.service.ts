@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ChangeNotices } from '../../common/change-notices';
 import { SecretBox } from '../../common/secret-box';
 import { Sql } from '../../database/sql';
 import { readStoredMessage, StoredRow } from '../shared/runtime-message';
@@ -50,17 +51,19 @@ export class UpdatesService {
     private readonly sql: Sql,
     private readonly signal: UpdateSignal,
     private readonly secrets: SecretBox,
+    private readonly notices: ChangeNotices,
   ) {}
 
   /** The JSON answer, built around the messages' text rather than parsing and re-serializing them. */
   async poll(botId: string, request: UpdatesRequest, abort: AbortSignal): Promise<string> {
     if (request.offset !== undefined) {
-      await this.sql.query(
+      const confirmed = await this.sql.query<{ id: string }>(
         `UPDATE invocations SET status = 'delivered', attempts = attempts + 1, finished_at = now()
-          WHERE bot_id = $1 AND route = 'pull' AND status = 'queued' AND update_id < $2::bigint`,
+          WHERE bot_id = $1 AND route = 'pull' AND status = 'queued' AND update_id < $2::bigint RETURNING id`,
         [botId, request.offset],
         'updates_confirm',
       );
+      for (const { id } of confirmed) void this.notices.publish('invocation_changed', { botId, id });
     }
     const deadline = Date.now() + request.timeoutSeconds * 1000;
     for (;;) {

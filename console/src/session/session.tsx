@@ -1,0 +1,62 @@
+import { BothooksError, createClient, unwrap, type BothooksClient } from '@bothooks/client';
+import type { components } from '../../../clients/typescript/src/schema';
+import { createContext, useContext } from 'react';
+
+const STORAGE_KEY = 'bothooks.apiKey';
+
+/** Who is signed in: an admin key sees everything, a bot key its own bot. */
+export type Session = { kind: 'admin'; apiKey: string; client: BothooksClient } | { kind: 'bot'; apiKey: string; botId: string; client: BothooksClient };
+
+const client = (apiKey: string) => createClient({ baseUrl: window.location.origin, apiKey });
+
+/**
+ * Checks the key against the API. A bot key learns its bot by issuing a URL, which writes nothing and is
+ * the one call every bot key may make; an admin key by listing the bots, which only it may do.
+ */
+export async function signIn(apiKey: string): Promise<Session> {
+  const api = client(apiKey);
+  if (apiKey.startsWith('bh_admin_')) {
+    await unwrap(api.GET('/v1/bots'));
+    return { kind: 'admin', apiKey, client: api };
+  }
+  const issued = await unwrap(api.POST('/v1/webhooks', { body: { command: '/console', expiresIn: 1 } as IssueBody }));
+  return { kind: 'bot', apiKey, botId: issued.botId, client: api };
+}
+
+export type Schemas = components['schemas'];
+/** Fields with a default are optional to send, whatever the generated types say. */
+export type IssueBody = Schemas['IssueWebhookBody'];
+
+export function storedKey(): string | null {
+  return window.sessionStorage.getItem(STORAGE_KEY);
+}
+
+export function keepKey(apiKey: string | null): void {
+  if (apiKey === null) window.sessionStorage.removeItem(STORAGE_KEY);
+  else window.sessionStorage.setItem(STORAGE_KEY, apiKey);
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside a signed-in page');
+  return session;
+}
+
+/** An API refusal as a sentence a person reads; the reason decides, never the message's wording. */
+export function sentenceFor(error: unknown): string {
+  if (!(error instanceof BothooksError)) return error instanceof Error ? `Something went wrong: ${error.message}` : 'Something went wrong.';
+  switch (error.status) {
+    case 401:
+      return 'That API key was not accepted: it is unknown, revoked or mistyped.';
+    case 403:
+      return `This key may not do that (403): ${error.message}.`;
+    case 404:
+      return `Not found (404): ${error.message}. It may have been deleted, or it belongs to another bot.`;
+    case 429:
+      return 'Too many attempts (429): wait a minute and try again.';
+    default:
+      return `${error.message} (${error.status}).`;
+  }
+}

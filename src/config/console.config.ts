@@ -1,0 +1,3 @@
+import { configSection } from './section';
+
+export const consoleConfig = configSection('console');

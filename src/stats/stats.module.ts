@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { ClockModule } from '../common/clock';
+import { StatsController } from './stats.controller';
+import { StatsService } from './stats.service';
+
+/** Figures over time for dashboards and the console, read from the invocations and deliveries stored. */
+@Module({ imports: [ClockModule], controllers: [StatsController], providers: [StatsService] })
+export class StatsModule {}

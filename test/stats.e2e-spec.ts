@@ -1,0 +1,97 @@
+import { startAppWithRuntime, type RuntimeApp } from './utils/runtime-app';
+import { bearer, TestApp, TestBot } from './utils/test-app';
+
+const MINUTE = 60_000;
+
+describe('GET /v1/stats: calls and deliveries per bucket', () => {
+  let fixture: RuntimeApp;
+  let t: TestApp;
+  let bot: TestBot;
+  const call = async (forBot: TestBot, body: Record<string, unknown> = {}) => {
+    const issued = await t.http.post('/v1/webhooks').set(...bearer(forBot.apiKey)).send({ command: '/stats', ...body });
+    const url: string = issued.body.url;
+    return t.http.get(url.slice(url.indexOf('/w/')));
+  };
+  const stats = (query: string, key = t.adminKey) => t.http.get(`/v1/stats${query}`).set(...bearer(key));
+
+  beforeAll(async () => {
+    fixture = await startAppWithRuntime({ WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
+    ({ t, bot } = fixture);
+  });
+  afterAll(() => fixture.close());
+
+  it('counts stored invocations by outcome in the minute they arrived, with latency percentiles, and deliveries by outcome', async () => {
+    fixture.runtime.onDelivery = (d) => (d.body.command === '/fail' ? { status: 500, body: 'no' } : { body: { messages: ['ok'] } });
+    expect((await call(bot)).status).toBe(200);
+    expect((await call(bot)).status).toBe(200);
+    expect((await call(bot, { command: '/fail' })).status).toBe(503);
+    const pull = await t.createBot();
+    expect((await call(pull, { mode: 'async' })).status).toBe(202);
+    const now = Date.now();
+    const from = new Date(Math.floor(now / MINUTE) * MINUTE - 2 * MINUTE).toISOString();
+    const to = new Date(now + MINUTE).toISOString();
+
+    const res = await stats(`?botId=${bot.id}&from=${from}&to=${to}&bucket=minute`);
+    expect(res.status).toBe(200);
+    expect(res.body.buckets.map((b: { at: string }) => b.at)).toEqual([0, 1, 2, 3].map((i) => new Date(Date.parse(from) + i * MINUTE).toISOString()));
+    const counted = res.body.buckets.filter((b: any) => b.invocations.answered + b.invocations.failed > 0);
+    const sum = (key: string) => counted.reduce((n: number, b: any) => n + b.invocations[key], 0);
+    expect([sum('answered'), sum('failed'), sum('accepted'), sum('refused')]).toEqual([2, 1, 0, 0]);
+    for (const b of counted) {
+      expect(b.p50Ms).toEqual(expect.any(Number));
+      expect(b.p99Ms).toBeGreaterThanOrEqual(b.p50Ms);
+    }
+    const empty = res.body.buckets[0];
+    expect(empty).toEqual({ at: from, invocations: { answered: 0, accepted: 0, failed: 0, refused: 0 }, deliveries: { succeeded: 0, failed: 0 }, p50Ms: null, p99Ms: null });
+
+    // The pull bot's call waits in its queue: accepted, with no latency yet.
+    const queued = await stats(`?botId=${pull.id}&from=${from}&to=${to}`, pull.apiKey);
+    const waiting = queued.body.buckets.find((b: any) => b.invocations.accepted > 0);
+    expect(waiting).toMatchObject({ invocations: { answered: 0, accepted: 1, failed: 0, refused: 0 }, p50Ms: null });
+
+    // An admin key without botId sees every bot's: as many as the table holds in the range, which other test
+    // files running alongside may be adding to.
+    const stored = async () =>
+      Number((await t.db.query('SELECT count(*) FROM invocations i JOIN bots b ON b.id = i.bot_id WHERE received_at >= $1 AND received_at < $2', [from, to])).rows[0].count);
+    const before = await stored();
+    const all = await stats(`?from=${from}&to=${to}`);
+    const after = await stored();
+    const callsIn = (b: any) => b.invocations.answered + b.invocations.failed + b.invocations.accepted + b.invocations.refused;
+    const total = all.body.buckets.reduce((n: number, b: any) => n + callsIn(b), 0);
+    expect(before).toBeGreaterThanOrEqual(4);
+    expect(total).toBeGreaterThanOrEqual(before);
+    expect(total).toBeLessThanOrEqual(after);
+  });
+
+  it('counts connection deliveries by outcome', async () => {
+    const created = await t.http
+      .post('/v2/integrations/webhook')
+      .set(...bearer(t.adminKey))
+      .send({ storyId: bot.id, name: 'nowhere', url: 'http://127.0.0.1:9/hook', timeoutMs: 200 });
+    expect(created.status).toBe(201);
+    const dispatched = await t.http.post(`/v2/integrations/webhook/${created.body.id}/dispatch`).set(...bearer(bot.apiKey)).send({ chatId: 'c', userId: 'u' });
+    expect(dispatched.status).toBeGreaterThanOrEqual(500);
+    const res = await stats(`?botId=${bot.id}&bucket=hour&from=${new Date(Date.now() - 3_600_000).toISOString()}`, bot.apiKey);
+    const deliveries = res.body.buckets.reduce((n: { succeeded: number; failed: number }, b: any) => ({ succeeded: n.succeeded + b.deliveries.succeeded, failed: n.failed + b.deliveries.failed }), { succeeded: 0, failed: 0 });
+    expect(deliveries).toEqual({ succeeded: 0, failed: 1 });
+    expect(res.body.buckets).toHaveLength(2);
+  });
+
+  it('refuses more than 1440 buckets, an empty range, a bad bucket, and another bot', async () => {
+    const tooMany = await stats(`?botId=${bot.id}&from=2026-01-01T00:00:00Z&to=2026-01-02T00:01:00Z&bucket=minute`);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.errors).toEqual([{ path: 'from', message: 'from..to spans 1441 minute buckets; at most 1440 are allowed' }]);
+    const day = await stats(`?botId=${bot.id}&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&bucket=minute`);
+    expect(day.status).toBe(200);
+    expect(day.body.buckets).toHaveLength(1440);
+    const backwards = await stats(`?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`);
+    expect(backwards.status).toBe(400);
+    const bucket = await stats(`?bucket=week`);
+    expect(bucket.status).toBe(400);
+    expect(bucket.body.errors[0].path).toBe('bucket');
+    const other = await t.createBot();
+    expect((await stats(`?botId=${other.id}`, bot.apiKey)).status).toBe(404);
+    expect((await stats(`?botId=${'0'.repeat(24)}`)).status).toBe(404);
+    expect((await t.http.get('/v1/stats')).status).toBe(401);
+  });
+});
