@@ -299,6 +299,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invocations/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events: an `invocation` event (the invocation as JSON) for each new invocation and each change of status */
+        get: operations["streamInvocations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invocations": {
         parameters: {
             query?: never;
@@ -378,6 +395,23 @@ export interface paths {
         put?: never;
         /** Drop every call still waiting, like Telegram drop_pending_updates */
         post: operations["dropUpdates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Invocations and connection deliveries per minute, hour or day, with latency percentiles */
+        get: operations["getStats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -906,6 +940,36 @@ export interface components {
         DroppedView: {
             /** @description How many waiting calls were dropped */
             dropped: number;
+        };
+        InvocationCounts: {
+            /** @description status answered or delivered */
+            answered: number;
+            /** @description status received or queued */
+            accepted: number;
+            /** @description status failed */
+            failed: number;
+            /** @description status dropped */
+            refused: number;
+        };
+        DeliveryCounts: {
+            succeeded: number;
+            failed: number;
+        };
+        StatsBucket: {
+            /**
+             * Format: date-time
+             * @description Start of the bucket
+             */
+            at: string;
+            invocations: components["schemas"]["InvocationCounts"];
+            deliveries: components["schemas"]["DeliveryCounts"];
+            /** @description Median time from receipt to the end of the invocation, in ms, over those that ended */
+            p50Ms: number | null;
+            /** @description 99th percentile of the same */
+            p99Ms: number | null;
+        };
+        StatsView: {
+            buckets: components["schemas"]["StatsBucket"][];
         };
         /** @description What every error answers with (§0). */
         ErrorEnvelope: {
@@ -2934,6 +2998,78 @@ export interface operations {
             };
         };
     };
+    streamInvocations: {
+        parameters: {
+            query?: {
+                /** @description Only this bot's invocations; a bot key sees its own bot only, another bot's id is 404 */
+                botId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream; a comment line keeps it open while nothing happens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Bad input: a malformed id, query or body (validation_failed, with `errors` by path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description missing, malformed, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such resource, or one of another bot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many failed authentications from this IP (rate_limited); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (database_unavailable); see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     listInvocations: {
         parameters: {
             query?: {
@@ -3246,6 +3382,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DroppedView"];
+                };
+            };
+            /** @description Bad input: a malformed id, query or body (validation_failed, with `errors` by path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description missing, malformed, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such resource, or one of another bot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many failed authentications from this IP (rate_limited); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (database_unavailable); see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getStats: {
+        parameters: {
+            query?: {
+                /** @description One bot's figures; a bot key sees its own bot only, an admin key without it every bot's */
+                botId?: string;
+                /** @description Start, rounded down to its bucket; default 60 buckets before `to` */
+                from?: string;
+                /** @description End (exclusive); default now */
+                to?: string;
+                bucket?: "minute" | "hour" | "day";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsView"];
                 };
             };
             /** @description Bad input: a malformed id, query or body (validation_failed, with `errors` by path) */
