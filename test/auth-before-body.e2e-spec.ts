@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { bearer, startApp, TestApp } from './utils/test-app';
+import { bearer, startApp, startAppAlone, TestApp } from './utils/test-app';
 import { TcpProxy } from './utils/tcp-proxy';
 
 const unknownKey = () => `bh_admin_${randomBytes(32).toString('base64url')}`;
@@ -82,9 +82,12 @@ describe('AUTH_FAILURES_PER_MINUTE', () => {
   });
 
   it('remembers an unknown key, so its repeats do not reach the database', async () => {
-    const target = process.env.TEST_DATABASE_URL!;
-    const proxy = await TcpProxy.start(target);
-    const t = await startApp({ DATABASE_URL: proxy.urlFor(target) });
+    let proxy!: TcpProxy;
+    // Its own database: cut off from it, the app must not be holding another file's background jobs.
+    const t = await startAppAlone({}, async (target) => {
+      proxy = await TcpProxy.start(target);
+      return proxy.urlFor(target);
+    });
     try {
       const key = unknownKey();
       expect((await t.http.get('/v1/bots').set(...bearer(key))).status).toBe(401);

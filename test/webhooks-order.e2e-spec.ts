@@ -1,5 +1,5 @@
 import { FakeRuntime, RuntimeDelivery } from './utils/runtime';
-import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
+import { bearer, startAppAlone, TestApp, TestBot } from './utils/test-app';
 
 /** Polls until check() returns something other than undefined; for work the app does in the background. */
 async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = 'the background work'): Promise<T> {
@@ -43,7 +43,7 @@ describe('webhooks: per-conversation order of background deliveries', () => {
   const runtimes: FakeRuntime[] = [];
 
   beforeAll(async () => {
-    t = await startApp({ RETRY_SCHEDULE: Array(14).fill('0').join(','), WEBHOOK_IP_ALLOWLIST: '127.0.0.0/8', ORDER_HOLD_SECONDS: '300' });
+    t = await startAppAlone({ RETRY_SCHEDULE: Array(14).fill('0').join(','), WEBHOOK_IP_ALLOWLIST: '127.0.0.0/8', ORDER_HOLD_SECONDS: '300' });
   });
   afterAll(async () => {
     await Promise.all(runtimes.map((r) => r.close()));
@@ -172,7 +172,7 @@ describe('webhooks: a failing call holds its conversation at most ORDER_HOLD_SEC
   let runtime: FakeRuntime;
 
   beforeAll(async () => {
-    t = await startApp({ RETRY_SCHEDULE: '2,2', WEBHOOK_IP_ALLOWLIST: '127.0.0.0/8', ORDER_HOLD_SECONDS: '1' });
+    t = await startAppAlone({ RETRY_SCHEDULE: '2,2', WEBHOOK_IP_ALLOWLIST: '127.0.0.0/8', ORDER_HOLD_SECONDS: '1' });
     runtime = await FakeRuntime.start();
   });
   afterAll(async () => {

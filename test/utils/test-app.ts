@@ -10,6 +10,7 @@ import { AppModule } from '../../src/app.module';
 import { BoundedExpressAdapter } from '../../src/common/http-server';
 import { createLogger, NestPinoLogger } from '../../src/common/logger';
 import { readConfiguration } from '../../src/config/configuration';
+import { createTestDatabase } from '../setup/test-database';
 
 export interface TestBot {
   id: string;
@@ -46,6 +47,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
 export interface StartOptions {
   /** Receives the app's JSON log lines (give LOG_LEVEL too: the tests' default is silent). */
   log?: DestinationStream;
+  /** Where `db` connects: the run's shared test database unless the app was given one of its own. */
+  databaseUrl?: string;
 }
 
 /**
@@ -65,7 +68,7 @@ export async function startApp(overrides: Record<string, string | undefined> = {
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const http = request(app.getHttpServer());
-  const db = new Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 2 });
+  const db = new Pool({ connectionString: options.databaseUrl ?? process.env.TEST_DATABASE_URL, max: 2 });
   const adminKey = env.ADMIN_API_KEY!;
   return {
     app,
@@ -84,6 +87,33 @@ export async function startApp(overrides: Record<string, string | undefined> = {
       await app.close();
     },
   };
+}
+
+/**
+ * An app on a fresh database of its own. Every app of a run on the shared database serves the same job
+ * queue, so another file's app may take up this one's background deliveries and then stop with them in
+ * hand (they resume only once their jobs expire); a test that times the background work, or that cuts its
+ * app off the database while jobs are about, starts here instead.
+ */
+export async function startAppAlone(
+  overrides: Record<string, string | undefined> = {},
+  /** The URL the app is to connect by (through a proxy, say), given its database's. */
+  route: (url: string) => string | Promise<string> = (url) => url,
+): Promise<TestApp> {
+  const database = await createTestDatabase(process.env.DATABASE_URL);
+  try {
+    const t = await startApp({ ...overrides, DATABASE_URL: await route(database.url) }, { databaseUrl: database.url });
+    return {
+      ...t,
+      async close() {
+        await t.close();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
 }
 
 export const bearer = (key: string): [string, string] => ['authorization', `Bearer ${key}`];
