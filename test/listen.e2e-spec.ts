@@ -6,6 +6,7 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { eventually } from './utils/eventually';
 import { FakeRuntime } from './utils/runtime';
 import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
 
@@ -67,17 +68,6 @@ class Listener {
 
   kill(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-}
-
-/** Polls until check() returns something other than undefined; for work the app does in the background. */
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting for the background work');
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

@@ -1,17 +1,7 @@
+import { eventually } from './utils/eventually';
 import { metric } from './utils/metrics';
 import { FakeRuntime } from './utils/runtime';
 import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
-
-/** Polls until check() returns something other than undefined; for work the app does in the background. */
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting for the background work');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('webhooks: async delivery, pull mode and invocations', () => {
   let t: TestApp;

@@ -1,42 +1,7 @@
-import { FakeRuntime, RuntimeDelivery } from './utils/runtime';
+import { eventually, pathOf } from './utils/eventually';
+import { mostAtOnce, seeded } from './utils/ordering';
+import { FakeRuntime } from './utils/runtime';
 import { bearer, startAppAlone, TestApp, TestBot } from './utils/test-app';
-
-/** Polls until check() returns something other than undefined; for work the app does in the background. */
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = 'the background work'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** A small seeded generator (mulberry32), so that which attempts fail is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The most deliveries of one group that were at the runtime at the same time. */
-function mostAtOnce(deliveries: RuntimeDelivery[]): number {
-  const edges = deliveries.flatMap((d) => [
-    { at: d.arrivedAt, step: 1 },
-    { at: d.answeredAt ?? Infinity, step: -1 },
-  ]);
-  edges.sort((a, b) => a.at - b.at || a.step - b.step);
-  let now = 0;
-  let most = 0;
-  for (const edge of edges) most = Math.max(most, (now += edge.step));
-  return most;
-}
-
-const pathOf = (url: string) => url.slice(url.indexOf('/w/'));
 
 describe('webhooks: per-conversation order of background deliveries', () => {
   let t: TestApp;

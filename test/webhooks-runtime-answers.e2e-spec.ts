@@ -1,17 +1,6 @@
+import { eventually, pathOf } from './utils/eventually';
 import { FakeRuntime } from './utils/runtime';
 import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
-
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting for the background work');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-const pathOf = (url: string) => url.slice(url.indexOf('/w/'));
 
 describe('webhooks: Retry-After, 410 and dropping what waits', () => {
   let t: TestApp;

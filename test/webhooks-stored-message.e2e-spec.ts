@@ -1,16 +1,6 @@
+import { eventually } from './utils/eventually';
 import { FakeRuntime, RuntimeDelivery } from './utils/runtime';
 import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
-
-/** Polls until check() returns something other than undefined; for work the app does in the background. */
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting for the background work');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const MESSAGE_KEYS = ['type', 'invocationId', 'webhookId', 'botId', 'command', 'userId', 'chatId', 'content', 'issuedContent', 'options', 'receivedAt'];
 const OPTIONS_KEYS = ['url', 'method', 'params', 'headers', 'ip', 'body'];
