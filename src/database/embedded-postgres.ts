@@ -1,17 +1,17 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { WireServer } from './wire-server';
 
 /**
  * Postgres for a machine that has none: PGlite keeps its files in DATA_DIR and is served over the
  * wire protocol on a loopback port, so the app talks to it through the same `pg` driver it uses for a
- * real server. PGlite runs one query at a time; the socket server multiplexes a small pool onto it.
+ * real server. PGlite is a single session; the wire server shares it among a small pool.
  */
 export class EmbeddedPostgres {
   private constructor(
     private readonly db: PGlite,
-    private readonly server: PGLiteSocketServer,
+    private readonly server: WireServer,
     private readonly lockFile: string,
     readonly url: string,
   ) {}
@@ -23,9 +23,9 @@ export class EmbeddedPostgres {
     claimLock(lockFile);
     try {
       const db = await PGlite.create(join(root, 'pgdata'));
-      const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
-      await server.start();
-      return new EmbeddedPostgres(db, server, lockFile, `postgres://postgres@${server.getServerConn()}/postgres`);
+      const server = new WireServer(db, maxConnections);
+      const address = await server.listen();
+      return new EmbeddedPostgres(db, server, lockFile, `postgres://postgres@${address}/postgres`);
     } catch (error) {
       rmSync(lockFile, { force: true });
       throw error;
@@ -33,7 +33,7 @@ export class EmbeddedPostgres {
   }
 
   async stop(): Promise<void> {
-    await this.server.stop();
+    await this.server.close();
     await this.db.close();
     rmSync(this.lockFile, { force: true });
   }
