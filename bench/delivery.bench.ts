@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { freePort, startBothooks, stop, waitForHealth } from './http/processes';
+import { createBenchDatabase, positiveInt } from './http/settings';
 
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONVERSATIONS = positiveInt('BENCH_CONVERSATIONS', 1000);
@@ -25,24 +25,6 @@ const ROUNDS = positiveInt('BENCH_ROUNDS', 2);
 const LOG_PATH = process.env.BENCH_LOG ?? '/dev/null';
 const SENDERS = 64;
 const MIN_RATIO = 0.9;
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The stub runtime: counts each invocation once and wakes whoever waits for a count. */
 async function startRuntime() {
@@ -70,10 +52,7 @@ async function startRuntime() {
 }
 
 async function main(): Promise<number> {
-  const name = `bothooks_bench_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const dbUrl = new URL(SERVER_URL);
-  dbUrl.pathname = `/${name}`;
+  const database = await createBenchDatabase(SERVER_URL, 'bench');
   const runtime = await startRuntime();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -82,7 +61,7 @@ async function main(): Promise<number> {
     {
       PORT: String(port),
       PUBLIC_URL: base,
-      DATABASE_URL: dbUrl.toString(),
+      DATABASE_URL: database.url,
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       ADMIN_API_KEY: adminKey,
       LOG_LEVEL: 'warn',
@@ -155,7 +134,7 @@ async function main(): Promise<number> {
     await agent.close();
     await stop(app);
     await runtime.close();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await database.drop();
   }
 }
 

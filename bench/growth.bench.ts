@@ -14,9 +14,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { drive, type Measurement, type RequestSpec, summarize } from './http/load';
 import { freePort, startBothooks, startScript, stop, waitForHealth } from './http/processes';
+import { createBenchDatabase, positiveInt } from './http/settings';
 
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SIZES = intList('GROWTH_SIZES', [0, 1_000_000, 5_000_000]);
@@ -31,14 +32,6 @@ const LOG_PATH = process.env.BENCH_LOG ?? '/dev/null';
 const FILL_BATCH = 250_000;
 const FILLER_BOTS = 10;
 const RARE = '/rare';
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
 
 function intList(name: string, fallback: number[]): number[] {
   const raw = process.env[name];
@@ -57,23 +50,6 @@ async function call(method: string, url: string, key: string, body?: unknown): P
   const text = await res.text();
   if (res.status < 200 || res.status > 299) throw new Error(`${method} ${url} answered ${res.status}: ${text}`);
   return text ? JSON.parse(text) : null;
-}
-
-async function createBenchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `bothooks_growth_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new Client({ connectionString: SERVER_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 interface Bot {
@@ -317,7 +293,7 @@ async function setUp(baseUrl: string, adminKey: string, peers: { runtimeUrl: str
 async function main(): Promise<number> {
   const cleanup: Array<() => Promise<unknown>> = [];
   try {
-    const database = await createBenchDatabase();
+    const database = await createBenchDatabase(SERVER_URL, 'growth');
     cleanup.push(database.drop);
     const stubs = await startScript<{ runtimeUrl: string; backendUrl: string }>('bench/http/stubs.ts');
     cleanup.push(() => stop(stubs.child));

@@ -19,9 +19,10 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { drive, type Measurement, type RequestSpec, type RunResult, summarize } from './http/load';
 import { freePort, rssMiB, startBothooks, startScript, stop, waitForHealth } from './http/processes';
+import { createBenchDatabase, positiveInt } from './http/settings';
 import { createReferenceSchema } from './http/reference-schema';
 import {
   checkAnswers,
@@ -68,31 +69,6 @@ function scenarioSubset(): readonly Scenario[] {
   return ALL_SCENARIOS.filter((scenario) => names.includes(scenario));
 }
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-async function createBenchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `bothooks_bench_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new Client({ connectionString: SERVER_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
 class Bench {
   readonly runs = new Map<string, RunResult[]>();
   /** Answers with the expected status, warm-ups and answer checks included: each promised a committed row. */
@@ -122,7 +98,7 @@ class Bench {
 async function main(): Promise<number> {
   const cleanup: Array<() => Promise<unknown>> = [];
   try {
-    const database = await createBenchDatabase();
+    const database = await createBenchDatabase(SERVER_URL, 'bench');
     cleanup.push(database.drop);
     const stubs = await startScript<{ runtimeUrl: string; backendUrl: string }>('bench/http/stubs.ts');
     cleanup.push(() => stop(stubs.child));
