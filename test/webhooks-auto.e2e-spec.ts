@@ -61,8 +61,8 @@ describe('webhooks: mode "auto" answers within the deadline or goes on as async'
     const took = Date.now() - started;
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ accepted: true, invocationId: expect.any(String), pending: true });
+    // Not before the deadline; and not after the runtime's answer, which waits for release() below.
     expect(took).toBeGreaterThanOrEqual(300);
-    expect(took).toBeLessThan(2000);
     const id = res.body.invocationId as string;
     expect(runtime.deliveries[0].headers['webhook-id']).toBe(id);
     expect(await view(id)).toMatchObject({ mode: 'auto', status: 'queued', attempts: 0 });
