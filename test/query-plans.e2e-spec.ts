@@ -209,8 +209,11 @@ describe('list queries read their index, whatever the table holds', () => {
       // The sorts it cannot avoid must not cost it a compilation that outlasts the statement.
       expect(plan[0].compiled).toBe(false);
       const scans = scansOf(plan, 'invocations');
-      // Sorts here are of the page taken (at most `limit` rows), never of the backlog: the backlog is read down invocations_pull_fresh.
-      expect(scans.map((node) => node['Node Type']).filter((type) => type !== 'ModifyTable' && !/^Index (Only )?Scan$/.test(type))).toEqual([]);
+      // Sorts here are of the page taken (at most `limit` rows), never of the backlog: the backlog is read down
+      // invocations_pull_fresh, and no other scan reads more than a page (a partition of a few rows that other
+      // tests wrote may be read whole).
+      const detoured = scans.filter((node) => node['Node Type'] !== 'ModifyTable' && !/^Index (Only )?Scan$/.test(node['Node Type']) && readBy(node) > 100);
+      expect(detoured.map((node) => `${node['Node Type']} of ${node['Relation Name']}: ${readBy(node)} rows`)).toEqual([]);
       expect(scans.map((node) => node['Index Name'])).toEqual(expect.arrayContaining([expect.stringMatching(/^invocations_pull_fresh/)]));
     }
     // A count reads every entry of its partial index, by an index-only or a bitmap scan: what is waiting, never the table.

@@ -100,9 +100,6 @@ export async function startAppAlone(
   /** The URL the app is to connect by (through a proxy, say), given its database's. */
   route: (url: string) => string | Promise<string> = (url) => url,
 ): Promise<TestApp> {
-  // The embedded database serves one app at a time well; a second one in the same process is not worth
-  // its start, so there the app shares the run's database and its queue.
-  if (!process.env.DATABASE_URL) return startApp({ ...overrides, DATABASE_URL: await route(process.env.TEST_DATABASE_URL!) });
   const database = await createTestDatabase(process.env.DATABASE_URL);
   try {
     const t = await startApp({ ...overrides, DATABASE_URL: await route(database.url) }, { databaseUrl: database.url });
