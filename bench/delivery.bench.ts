@@ -9,12 +9,11 @@
  * (runs per side, alternating, 2), BENCH_LOG (/dev/null). Exits 1 if a call is refused or lost, or the
  * ordered rate is under 0.9 of the unordered one.
  */
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { freePort, startBothooks, stop, waitForHealth } from './http/processes';
+import { launchBothooks, stop, waitForHealth } from './http/processes';
 import { createBenchDatabase, positiveInt } from './http/settings';
 
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -54,23 +53,7 @@ async function startRuntime() {
 async function main(): Promise<number> {
   const database = await createBenchDatabase(SERVER_URL, 'bench');
   const runtime = await startRuntime();
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const adminKey = `bh_admin_${randomBytes(32).toString('base64url')}`;
-  const app = startBothooks(
-    {
-      PORT: String(port),
-      PUBLIC_URL: base,
-      DATABASE_URL: database.url,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      ADMIN_API_KEY: adminKey,
-      LOG_LEVEL: 'warn',
-      OUTBOUND_ALLOW_PRIVATE: 'true',
-      RATE_LIMIT_PER_IP: '1000000',
-      RATE_LIMIT_PER_WEBHOOK: '1000000',
-    },
-    LOG_PATH,
-  );
+  const { child: app, baseUrl: base, adminKey } = await launchBothooks({ databaseUrl: database.url, logPath: LOG_PATH, logLevel: 'warn' });
   const agent = new Agent({ connections: SENDERS });
   try {
     await waitForHealth(base, app);

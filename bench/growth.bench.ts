@@ -12,11 +12,10 @@
  * (updates drained from each backlog, 12000), BENCH_CONNECTIONS (32), BENCH_DURATION (seconds per call
  * run, 5), GROWTH_LIST_SECONDS (seconds per list run, 3), GROWTH_LIST_CONNECTIONS (4), BENCH_LOG.
  */
-import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { Pool } from 'pg';
 import { drive, type Measurement, type RequestSpec, summarize } from './http/load';
-import { freePort, startBothooks, startScript, stop, waitForHealth } from './http/processes';
+import { launchBothooks, startScript, stop, waitForHealth } from './http/processes';
 import { createBenchDatabase, positiveInt } from './http/settings';
 
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -301,23 +300,7 @@ async function main(): Promise<number> {
     db.on('error', (error) => process.stderr.write(`bench database: ${error.message}\n`));
     cleanup.push(() => db.end());
 
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const adminKey = `bh_admin_${randomBytes(32).toString('base64url')}`;
-    const bothooks = startBothooks(
-      {
-        PORT: String(port),
-        PUBLIC_URL: baseUrl,
-        DATABASE_URL: database.url,
-        ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-        ADMIN_API_KEY: adminKey,
-        LOG_LEVEL: 'info',
-        OUTBOUND_ALLOW_PRIVATE: 'true',
-        RATE_LIMIT_PER_IP: '1000000',
-        RATE_LIMIT_PER_WEBHOOK: '1000000',
-      },
-      LOG_PATH,
-    );
+    const { child: bothooks, baseUrl, adminKey } = await launchBothooks({ databaseUrl: database.url, logPath: LOG_PATH });
     cleanup.push(() => stop(bothooks));
     await waitForHealth(baseUrl, bothooks);
     const setup = await setUp(baseUrl, adminKey, stubs.message);

@@ -14,14 +14,12 @@
  * profile bothooks with node --cpu-prof and leave the .cpuprofile there), BENCH_SCENARIOS (a comma-separated
  * subset of the scenarios, all by default).
  */
-import { randomBytes } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { drive, type Measurement, type RequestSpec, type RunResult, summarize } from './http/load';
-import { freePort, rssMiB, startBothooks, startScript, stop, waitForHealth } from './http/processes';
+import { launchBothooks, rssMiB, startScript, stop, waitForHealth } from './http/processes';
 import { createBenchDatabase, positiveInt } from './http/settings';
 import { createReferenceSchema } from './http/reference-schema';
 import {
@@ -114,24 +112,7 @@ async function main(): Promise<number> {
     const limit = await startScript<LimitPeers>('bench/http/limit.ts', { DATABASE_URL: database.url, BACKEND_URL: peers.backendUrl, BENCH_LOG: LOG_PATH });
     cleanup.push(() => stop(limit.child));
 
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const adminKey = `bh_admin_${randomBytes(32).toString('base64url')}`;
-    const bothooks: ChildProcess = startBothooks(
-      {
-        PORT: String(port),
-        PUBLIC_URL: baseUrl,
-        DATABASE_URL: database.url,
-        ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-        ADMIN_API_KEY: adminKey,
-        LOG_LEVEL: 'info',
-        OUTBOUND_ALLOW_PRIVATE: 'true',
-        RATE_LIMIT_PER_IP: '1000000',
-        RATE_LIMIT_PER_WEBHOOK: '1000000',
-      },
-      LOG_PATH,
-      PROFILE_DIR,
-    );
+    const { child: bothooks, baseUrl, adminKey } = await launchBothooks({ databaseUrl: database.url, logPath: LOG_PATH, profileDir: PROFILE_DIR });
     cleanup.push(() => stop(bothooks));
     await waitForHealth(baseUrl, bothooks);
 

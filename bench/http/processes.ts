@@ -1,5 +1,6 @@
 /* Starting, watching and stopping the processes of a bench run. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { openSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -31,6 +32,33 @@ export function startBothooks(env: Record<string, string>, logPath: string, prof
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', log, 'inherit'],
   });
+}
+
+/**
+ * The built app as the benches run it: on a free port, with a fresh admin key and encryption key, private
+ * outbound addresses allowed (the stubs are on loopback) and rate limits out of the way. Not yet healthy.
+ */
+export async function launchBothooks(options: {
+  databaseUrl: string;
+  logPath: string;
+  logLevel?: string;
+  profileDir?: string;
+}): Promise<{ child: ChildProcess; baseUrl: string; adminKey: string }> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const adminKey = `bh_admin_${randomBytes(32).toString('base64url')}`;
+  const env = {
+    PORT: String(port),
+    PUBLIC_URL: baseUrl,
+    DATABASE_URL: options.databaseUrl,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ADMIN_API_KEY: adminKey,
+    LOG_LEVEL: options.logLevel ?? 'info',
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+    RATE_LIMIT_PER_IP: '1000000',
+    RATE_LIMIT_PER_WEBHOOK: '1000000',
+  };
+  return { child: startBothooks(env, options.logPath, options.profileDir), baseUrl, adminKey };
 }
 
 export async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
