@@ -2,6 +2,7 @@ import { eventually, pathOf } from './utils/eventually';
 import { mostAtOnce, seeded } from './utils/ordering';
 import { FakeRuntime } from './utils/runtime';
 import { bearer, startAppAlone, TestApp, TestBot } from './utils/test-app';
+import { ConversationTurns } from '../src/webhooks/delivery/conversation-turns';
 
 describe('webhooks: per-conversation order of background deliveries', () => {
   let t: TestApp;
@@ -108,6 +109,20 @@ describe('webhooks: per-conversation order of background deliveries', () => {
     expect(runtime.deliveries[1].body.invocationId).toBe(second.body.invocationId);
     expect(runtime.deliveries[1].arrivedAt).toBeGreaterThanOrEqual(runtime.deliveries[0].answeredAt!);
     await eventually(async () => ((await row(first.body.invocationId)) === 'delivered' && (await row(second.body.invocationId)) === 'delivered' ? true : undefined));
+  });
+
+  it('gives no turn to a call another worker delivered after this one read it as waiting', async () => {
+    // A worker reads the calls its jobs name, then takes their turns. In between, a second worker may
+    // deliver the call and pass the turn on; the turn row is gone then, and taking it would attempt the
+    // call once more, after the conversation moved on.
+    const { runtime, bot } = await withRuntime();
+    const path = await issue(bot, { chatId: 'late' });
+    const call = await t.http.post(path).send({ n: 0 });
+    await eventually(async () => ((await t.db.query('SELECT status FROM invocations WHERE id = $1', [call.body.invocationId])).rows[0].status === 'delivered' ? true : undefined));
+    const turns = await t.app.get(ConversationTurns).claim([{ id: call.body.invocationId, botId: bot.id, conversation: 'c:late' }]);
+    expect([...turns.keys()]).toEqual([]);
+    expect((await t.db.query('SELECT count(*)::int AS n FROM conversation_turns WHERE bot_id = $1', [bot.id])).rows[0].n).toBe(0);
+    expect(runtime.deliveries).toHaveLength(1);
   });
 
   it('redelivering an old call does not hold up the conversation waiting behind a call in flight', async () => {

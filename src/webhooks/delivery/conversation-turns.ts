@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '../../config/section';
 import { webhooksConfig } from '../../config/webhooks.config';
 import { Sql } from '../../database/sql';
+import { idsTimeRange } from '../../common/ids';
 
 /** A conversation's key (its chat, else its user) in SQL, for the invocations row aliased `alias`. */
 export const conversationOf = (alias: string): string =>
@@ -23,19 +24,32 @@ const holdsBefore = (hold: string) => `
  * holds up, and only while no other call of the conversation has a live lease. A lease rather than a row
  * lock held through the attempt, so that no connection waits on the runtime and a killed instance's turn
  * passes on once its lease runs out.
+ *
+ * The call must still be waiting when its turn is taken, read under a row lock: the caller read it before,
+ * and in between another worker may have attempted it and passed the turn on (the turn row is gone then, so
+ * nothing else stops a second, late attempt after the conversation moved on). Locking re-reads a row that
+ * changed since the statement began; a row being settled right now is skipped, since whoever settles it
+ * holds its turn. The counters come back fresh for the same reason.
  */
 const CLAIM = `
-  WITH c AS (
+  WITH live AS (
+    SELECT i.id, i.attempts, i.retry_step, i.order_free, i.order_held_since
+      FROM invocations i
+     WHERE i.id = ANY($1::uuid[]) AND i.received_at BETWEEN $6 AND $7 AND i.status = 'queued' AND i.route = 'push'
+       FOR SHARE OF i SKIP LOCKED
+  ), c AS (
     SELECT DISTINCT ON (c.bot_id, c.conversation) c.id, c.bot_id, c.conversation
       FROM unnest($1::uuid[], $2::varchar[], $3::varchar[]) AS c(id, bot_id, conversation)
-     WHERE NOT ${holdsBefore('$4::int')}
+     WHERE c.id IN (SELECT id FROM live) AND NOT ${holdsBefore('$4::int')}
      ORDER BY c.bot_id, c.conversation, c.id
+  ), taken AS (
+    INSERT INTO conversation_turns AS t (bot_id, conversation, invocation_id, lease_until)
+    SELECT bot_id, conversation, id, now() + $5::int * interval '1 millisecond' FROM c
+    ON CONFLICT (bot_id, conversation) DO UPDATE SET invocation_id = EXCLUDED.invocation_id, lease_until = EXCLUDED.lease_until
+     WHERE t.lease_until < now()
+    RETURNING t.invocation_id
   )
-  INSERT INTO conversation_turns AS t (bot_id, conversation, invocation_id, lease_until)
-  SELECT bot_id, conversation, id, now() + $5::int * interval '1 millisecond' FROM c
-  ON CONFLICT (bot_id, conversation) DO UPDATE SET invocation_id = EXCLUDED.invocation_id, lease_until = EXCLUDED.lease_until
-   WHERE t.lease_until < now()
-  RETURNING t.invocation_id AS id`;
+  SELECT live.* FROM taken JOIN live ON live.id = taken.invocation_id`;
 
 /**
  * Gives the turns of these calls back and names, per conversation, the call whose turn it is now: the
@@ -57,6 +71,15 @@ const PASS = `
    WHERE q.next_attempt_at <= now() AND NOT ${holdsBefore('$4::int')}
    ORDER BY q.bot_id, (${conversationOf('q')}), q.id`;
 
+/** A call whose turn it is, with the counters its attempt goes on from. */
+export interface ClaimedCall {
+  id: string;
+  attempts: number;
+  retry_step: number;
+  order_free: boolean;
+  order_held_since: Date | null;
+}
+
 /** One call of an ordered conversation. */
 export interface ConversationCall {
   id: string;
@@ -77,15 +100,16 @@ export class ConversationTurns {
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {}
 
-  /** The ids of the calls that took their conversation's turn. */
-  async claim(calls: ConversationCall[]): Promise<Set<string>> {
-    if (calls.length === 0) return new Set();
-    const rows = await this.sql.query<{ id: string }>(
+  /** The calls that took their conversation's turn, by id, as they stand now that the turn is theirs. */
+  async claim(calls: ConversationCall[]): Promise<Map<string, ClaimedCall>> {
+    if (calls.length === 0) return new Map();
+    const ids = calls.map((c) => c.id);
+    const rows = await this.sql.query<ClaimedCall>(
       CLAIM,
-      [calls.map((c) => c.id), calls.map((c) => c.botId), calls.map((c) => c.conversation), this.config.orderHoldSeconds, this.leaseMs()],
+      [ids, calls.map((c) => c.botId), calls.map((c) => c.conversation), this.config.orderHoldSeconds, this.leaseMs(), ...idsTimeRange(ids)],
       'turns_claim',
     );
-    return new Set(rows.map((row) => row.id));
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   /**

@@ -119,7 +119,7 @@ export class PushWorker implements OnModuleInit {
     const ordered: ConversationCall[] = due.filter((row) => row.conversation !== null).map((row) => ({ id: row.id, botId: row.bot_id, conversation: row.conversation! }));
     const turnsTaken = await this.turns.claim(ordered);
     // A call whose turn it is not waits: whoever holds the turn hands it on when done.
-    const attempted = due.filter((row) => row.conversation === null || turnsTaken.has(row.id));
+    const attempted = due.filter((row) => row.conversation === null || turnsTaken.has(row.id)).map((row) => ({ ...row, ...turnsTaken.get(row.id) }));
     const settlements = await Promise.all(attempted.map((row) => this.attempt(row, schedules.get(row.id) ?? this.config.retryScheduleSeconds)));
     const retries: PushAttempt[] = [];
     for (let i = 0; i < attempted.length; i++) {
@@ -140,7 +140,7 @@ export class PushWorker implements OnModuleInit {
     for (const row of attempted) void this.notices.publish('invocation_changed', { botId: row.bot_id, id: row.id });
     await this.queue.schedule(retries);
     for (let i = 0; i < attempted.length; i++) if (settlements[i].route === 'pull') this.updates.notify(attempted[i].bot_id);
-    return this.turns.pass([...turnsTaken]);
+    return this.turns.pass([...turnsTaken.keys()]);
   }
 
   /** When an ordered call that failed stops holding its conversation up; null when it does not hold it. */
