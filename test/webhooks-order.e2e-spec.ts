@@ -118,10 +118,12 @@ describe('webhooks: per-conversation order of background deliveries', () => {
     const { runtime, bot } = await withRuntime();
     const path = await issue(bot, { chatId: 'late' });
     const call = await t.http.post(path).send({ n: 0 });
-    await eventually(async () => ((await t.db.query('SELECT status FROM invocations WHERE id = $1', [call.body.invocationId])).rows[0].status === 'delivered' ? true : undefined));
+    const turnRows = async () => (await t.db.query('SELECT count(*)::int AS n FROM conversation_turns WHERE bot_id = $1', [bot.id])).rows[0].n as number;
+    // Delivered, and the worker has passed the turn on (it records the result first).
+    await eventually(async () => ((await t.db.query('SELECT status FROM invocations WHERE id = $1', [call.body.invocationId])).rows[0].status === 'delivered' && (await turnRows()) === 0 ? true : undefined));
     const turns = await t.app.get(ConversationTurns).claim([{ id: call.body.invocationId, botId: bot.id, conversation: 'c:late' }]);
     expect([...turns.keys()]).toEqual([]);
-    expect((await t.db.query('SELECT count(*)::int AS n FROM conversation_turns WHERE bot_id = $1', [bot.id])).rows[0].n).toBe(0);
+    expect(await turnRows()).toBe(0);
     expect(runtime.deliveries).toHaveLength(1);
   });
 
