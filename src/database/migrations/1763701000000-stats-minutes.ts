@@ -21,8 +21,11 @@ export class StatsMinutes1763701000000 implements MigrationInterface {
         latency_counts int[] NOT NULL,
         PRIMARY KEY (bot_id, minute)
       )`);
+    // Retention forgets what it kept of the days it drops, oldest first.
+    await q.query(`CREATE INDEX stats_minutes_age ON stats_minutes (minute)`);
     // An hour whose minutes are all in stats_minutes (minutes without rows have none).
     await q.query(`CREATE TABLE stats_hours (bot_id varchar(24) NOT NULL, hour timestamptz NOT NULL, PRIMARY KEY (bot_id, hour))`);
+    await q.query(`CREATE INDEX stats_hours_age ON stats_hours (hour)`);
     // Minutes whose kept figures a later change of status made stale. Only a change of a row received more
     // than an hour before is written here, and only by its own statement's trigger, so that the calls and
     // deliveries of the last hour (the hot path) write nothing more; hours are kept only once they ended two
