@@ -1,3 +1,4 @@
+import { purged } from './utils/purges';
 import { startAppWithRuntime, type RuntimeApp } from './utils/runtime-app';
 import { bearer, TestApp, TestBot } from './utils/test-app';
 
@@ -111,6 +112,32 @@ describe('GET /v1/stats: calls and deliveries per bucket', () => {
     // Dropped calls ended, so their time counts too: 3 more latencies of hours, above every other.
     expect(later.p99Ms).toBeGreaterThan(HOUR);
     expect((await t.db.query('SELECT accepted, refused FROM stats_minutes WHERE bot_id = $1', [pull.id])).rows).toEqual([{ accepted: 0, refused: 3 }]);
+  });
+
+  it('stops counting the deliveries of a deleted connection in an hour it kept', async () => {
+    const owner = await t.createBot();
+    const hour = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
+    const created = await t.http
+      .post('/v2/integrations/webhook')
+      .set(...bearer(t.adminKey))
+      .send({ storyId: owner.id, name: 'old', url: 'http://127.0.0.1:9/hook' });
+    expect(created.status).toBe(201);
+    await t.db.query(
+      `INSERT INTO connection_deliveries (id, connection_id, bot_id, status, duration_ms, request_url, request_headers, request_body, created_at)
+       VALUES (gen_random_uuid(), $1, $2, 'succeeded', 1, 'http://127.0.0.1:9/hook', '{}', '{}', $3)`,
+      [created.body.id, owner.id, new Date(hour + 5 * MINUTE)],
+    );
+    const deliveries = async () => {
+      const res = await stats(`?from=${new Date(hour).toISOString()}&to=${new Date(hour + HOUR).toISOString()}&bucket=hour`, owner.apiKey);
+      expect(res.status).toBe(200);
+      return res.body.buckets[0].deliveries;
+    };
+    expect(await deliveries()).toEqual({ succeeded: 1, failed: 0 });
+    expect((await t.db.query('SELECT delivered FROM stats_minutes WHERE bot_id = $1', [owner.id])).rows).toEqual([{ delivered: 1 }]);
+
+    expect((await t.http.delete(`/v2/integrations/webhook/${created.body.id}`).set(...bearer(t.adminKey))).status).toBe(200);
+    await purged(t.db, 'connection', created.body.id);
+    expect(await deliveries()).toEqual({ succeeded: 0, failed: 0 });
   });
 
   it('refuses more than 1440 buckets, an empty range, a bad bucket, and another bot', async () => {

@@ -35,7 +35,10 @@ function statement(text: string): StatsStatement {
 
 const bin = (ms: string) => `floor(ln(greatest(${ms}, ${LOWEST_MS})) / ln(${BIN_RATIO}))::smallint`;
 
-/** The hours of the range: `kept` says its minutes may be read from stats_minutes as they are. */
+/**
+ * The hours of the range. One is read from stats_minutes when it is sealed (wholly in the range, and ended
+ * long enough ago), covered (kept by an earlier read) and not changed since.
+ */
 const HOURS = `
   hours AS (
     SELECT h, h >= $from::timestamptz AND h + interval '1 hour' <= least($to::timestamptz, $sealed::timestamptz) AS sealed,
