@@ -95,6 +95,19 @@ describe('GET /v1/invocations/stream: invocations as they happen', () => {
     expect(mine()[0]).toBe('queued');
   });
 
+  it('shows a waiting call dropped from the update queue', async () => {
+    const pull = await t.createBot();
+    const stream = await open('', pull.apiKey);
+    const { webhookId, res } = await call(pull, { mode: 'async' });
+    expect(res.status).toBe(202);
+    const mine = () => stream.events.filter((e) => e.webhookId === webhookId);
+    await stream.until(() => mine().some((e) => e.status === 'queued'), 'the queued invocation');
+    const drop = await t.http.post('/v1/updates/drop').set(...bearer(pull.apiKey));
+    expect(drop.body).toEqual({ dropped: 1 });
+    await stream.until(() => mine().some((e) => e.status === 'dropped'), 'the dropped invocation');
+    expect(mine().find((e) => e.status === 'dropped')).toMatchObject({ botId: pull.id, finishedAt: expect.any(String), nextAttemptAt: null });
+  });
+
   it('keeps an idle stream open with a comment line', async () => {
     const stream = await open('', t.adminKey);
     await stream.until(() => stream.text.includes(': keep-alive\n\n'), 'a keep-alive comment');

@@ -65,6 +65,16 @@ describe('retention', () => {
     }
     now = realNow;
     expect(await tableExists(`invocations_p${day(realNow - 5 * DAY_MS)}`)).toBe(true);
+    // Stats read of the old day keep its hours, which the run below must forget with the day.
+    const oldDay = Math.floor((realNow - 5 * DAY_MS) / DAY_MS) * DAY_MS;
+    const statsOfOldDay = async () => {
+      const res = await t.http.get(`/v1/stats?from=${new Date(oldDay).toISOString()}&to=${new Date(oldDay + DAY_MS).toISOString()}&bucket=hour`).set(...bearer(bot.apiKey));
+      expect(res.status).toBe(200);
+      return res.body.buckets.reduce((n: number, b: { invocations: { accepted: number } }) => n + b.invocations.accepted, 0);
+    };
+    const keptOfOldDay = async () => Number((await t.db.query(`SELECT count(*) FROM stats_minutes WHERE bot_id = $1 AND minute < $2`, [bot.id, new Date(oldDay + DAY_MS)])).rows[0].count);
+    expect(await statsOfOldDay()).toBe(1);
+    expect(await keptOfOldDay()).toBe(1);
     for (const id of Object.values(ids)) expect((await invocation(id)).status).toBe(200);
 
     await retention.run({ wait: true });
@@ -74,6 +84,8 @@ describe('retention', () => {
     expect((await invocation(ids.today)).status).toBe(200);
     expect((await t.db.query('SELECT id FROM invocations WHERE id = $1', [ids.old])).rows).toEqual([]);
     expect(await tableExists(`invocations_p${day(realNow - 5 * DAY_MS)}`)).toBe(false);
+    expect(await statsOfOldDay()).toBe(0);
+    expect(await keptOfOldDay()).toBe(0);
     expect(await tableExists(`connection_deliveries_p${day(realNow - 5 * DAY_MS)}`)).toBe(false);
     const deliveries = await t.db.query(`SELECT request_body FROM connection_deliveries WHERE connection_id = $1 ORDER BY created_at`, [connection.body.id]);
     expect(deliveries.rows.map((row) => JSON.parse(row.request_body).name)).toEqual(['recent', 'today']);

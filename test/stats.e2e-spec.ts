@@ -1,7 +1,9 @@
+import { purged } from './utils/purges';
 import { startAppWithRuntime, type RuntimeApp } from './utils/runtime-app';
 import { bearer, TestApp, TestBot } from './utils/test-app';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 describe('GET /v1/stats: calls and deliveries per bucket', () => {
   let fixture: RuntimeApp;
@@ -75,6 +77,67 @@ describe('GET /v1/stats: calls and deliveries per bucket', () => {
     const deliveries = res.body.buckets.reduce((n: { succeeded: number; failed: number }, b: any) => ({ succeeded: n.succeeded + b.deliveries.succeeded, failed: n.failed + b.deliveries.failed }), { succeeded: 0, failed: 0 });
     expect(deliveries).toEqual({ succeeded: 0, failed: 1 });
     expect(res.body.buckets).toHaveLength(2);
+  });
+
+  it('keeps an hour long past once read, gives percentiles within 5 % of the stored latencies, and shows a later change of status', async () => {
+    const pull = await t.createBot();
+    const hour = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
+    const at = new Date(hour + 10 * MINUTE);
+    // 200 answered calls taking 1..200 ms, and 3 still waiting in the bot's update queue.
+    await t.db.query(
+      `INSERT INTO invocations (id, webhook_id, bot_id, command, method, route, status, payload, received_at, finished_at, attempts)
+       SELECT gen_random_uuid(), gen_random_uuid(), $1, '/old', 'POST', 'pull', CASE WHEN n > 200 THEN 'queued' ELSE 'delivered' END, '{}',
+              $2::timestamptz + n * interval '1 millisecond', CASE WHEN n > 200 THEN NULL ELSE $2::timestamptz + n * interval '2 milliseconds' END, 1
+         FROM generate_series(1, 203) AS n`,
+      [pull.id, at],
+    );
+    const read = async () => {
+      const res = await stats(`?from=${new Date(hour).toISOString()}&to=${new Date(hour + HOUR).toISOString()}&bucket=hour`, pull.apiKey);
+      expect(res.status).toBe(200);
+      expect(res.body.buckets).toHaveLength(1);
+      return res.body.buckets[0];
+    };
+    const first = await read();
+    expect(first.invocations).toEqual({ answered: 200, accepted: 3, failed: 0, refused: 0 });
+    // Nearest rank over 1..200 ms: the 100th and the 198th.
+    expect(Math.abs(first.p50Ms - 100)).toBeLessThanOrEqual(100 * 0.05);
+    expect(Math.abs(first.p99Ms - 198)).toBeLessThanOrEqual(198 * 0.05);
+    const kept = await t.db.query('SELECT minute, answered, accepted FROM stats_minutes WHERE bot_id = $1', [pull.id]);
+    expect(kept.rows).toEqual([{ minute: at, answered: 200, accepted: 3 }]);
+    expect((await read()).invocations).toEqual(first.invocations);
+
+    expect((await t.http.post('/v1/updates/drop').set(...bearer(pull.apiKey))).body).toEqual({ dropped: 3 });
+    const later = await read();
+    expect(later.invocations).toEqual({ answered: 200, accepted: 0, failed: 0, refused: 3 });
+    // Dropped calls ended, so their time counts too: 3 more latencies of hours, above every other.
+    expect(later.p99Ms).toBeGreaterThan(HOUR);
+    expect((await t.db.query('SELECT accepted, refused FROM stats_minutes WHERE bot_id = $1', [pull.id])).rows).toEqual([{ accepted: 0, refused: 3 }]);
+  });
+
+  it('stops counting the deliveries of a deleted connection in an hour it kept', async () => {
+    const owner = await t.createBot();
+    const hour = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
+    const created = await t.http
+      .post('/v2/integrations/webhook')
+      .set(...bearer(t.adminKey))
+      .send({ storyId: owner.id, name: 'old', url: 'http://127.0.0.1:9/hook' });
+    expect(created.status).toBe(201);
+    await t.db.query(
+      `INSERT INTO connection_deliveries (id, connection_id, bot_id, status, duration_ms, request_url, request_headers, request_body, created_at)
+       VALUES (gen_random_uuid(), $1, $2, 'succeeded', 1, 'http://127.0.0.1:9/hook', '{}', '{}', $3)`,
+      [created.body.id, owner.id, new Date(hour + 5 * MINUTE)],
+    );
+    const deliveries = async () => {
+      const res = await stats(`?from=${new Date(hour).toISOString()}&to=${new Date(hour + HOUR).toISOString()}&bucket=hour`, owner.apiKey);
+      expect(res.status).toBe(200);
+      return res.body.buckets[0].deliveries;
+    };
+    expect(await deliveries()).toEqual({ succeeded: 1, failed: 0 });
+    expect((await t.db.query('SELECT delivered FROM stats_minutes WHERE bot_id = $1', [owner.id])).rows).toEqual([{ delivered: 1 }]);
+
+    expect((await t.http.delete(`/v2/integrations/webhook/${created.body.id}`).set(...bearer(t.adminKey))).status).toBe(200);
+    await purged(t.db, 'connection', created.body.id);
+    expect(await deliveries()).toEqual({ succeeded: 0, failed: 0 });
   });
 
   it('refuses more than 1440 buckets, an empty range, a bad bucket, and another bot', async () => {

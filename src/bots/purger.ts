@@ -17,8 +17,12 @@ const STEPS: Record<PurgeKind, string[]> = {
     `DELETE FROM revoked_webhooks WHERE ctid IN (SELECT ctid FROM revoked_webhooks WHERE bot_id = $1 LIMIT $2)`,
     `DELETE FROM single_use_claims WHERE webhook_id IN (SELECT webhook_id FROM single_use_claims WHERE bot_id = $1 LIMIT $2)`,
   ],
+  // The minutes it empties are noted for GET /v1/stats, whose kept figures count the deliveries.
   connection: [
-    `DELETE FROM connection_deliveries WHERE (id, created_at) IN (SELECT id, created_at FROM connection_deliveries WHERE connection_id = $1 LIMIT $2)`,
+    `WITH gone AS (
+       DELETE FROM connection_deliveries WHERE (id, created_at) IN (SELECT id, created_at FROM connection_deliveries WHERE connection_id = $1 LIMIT $2)
+       RETURNING bot_id, created_at
+     ) INSERT INTO stats_changes (bot_id, minute) SELECT DISTINCT bot_id, date_bin('1 minute', created_at, timestamptz 'epoch') FROM gone`,
   ],
 };
 

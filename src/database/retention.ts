@@ -43,6 +43,16 @@ const SWEEPS = [
 ];
 
 /**
+ * What GET /v1/stats kept of the days dropped, the hours that say so first: an hour without its row is
+ * computed from what is left of it.
+ */
+const KEPT_STATS = [
+  `DELETE FROM stats_hours WHERE (bot_id, hour) IN (SELECT bot_id, hour FROM stats_hours WHERE hour < :before LIMIT ${BATCH})`,
+  `DELETE FROM stats_minutes WHERE (bot_id, minute) IN (SELECT bot_id, minute FROM stats_minutes WHERE minute < :before LIMIT ${BATCH})`,
+  `DELETE FROM stats_changes WHERE id IN (SELECT id FROM stats_changes WHERE minute < :before LIMIT ${BATCH})`,
+];
+
+/**
  * Retention (contract §6): invocations and connection deliveries are kept in one partition per UTC day,
  * and a day is dropped whole once it is older than its table's retention (rows are kept at least that
  * many days, at most a day more), with no DELETE scan. The job also keeps partitions ready for the days
@@ -136,6 +146,9 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
       await this.step(`dropping ${table.name} partitions`, async () => {
         const [{ dropped }] = (await client.query<{ dropped: number }>(`SELECT drop_day_partitions('${table.name}', '${keepFrom}'::date) AS dropped`)).rows;
         if (dropped > 0) this.logger.log(`dropped ${dropped} day partition(s) of ${table.name} before ${keepFrom}`);
+      });
+      await this.step('forgetting the stats kept of dropped days', async () => {
+        for (const sweep of KEPT_STATS) while ((await client.query(sweep.replaceAll(':before', `'${keepFrom}'::date`))).rowCount === BATCH);
       });
     }
     const at = `'${new Date(now - CLOCK_SKEW_MS).toISOString()}'::timestamptz`;

@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
  * statement's transaction.
  */
 export const INDEX_ORDER = 'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off';
+const NO_JIT = 'SET LOCAL jit = off';
 
 /**
  * Plain SQL on TypeORM's own pg pool, for hot paths where an ORM round trip costs too much. Named
@@ -41,11 +42,23 @@ export class Sql implements OnModuleInit {
   }
 
   /** A statement that reads a page of rows in the order of an index: see INDEX_ORDER. */
-  async queryInIndexOrder<T extends QueryResultRow = QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<T[]> {
+  queryInIndexOrder<T extends QueryResultRow = QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<T[]> {
+    return this.queryWith(INDEX_ORDER, text, values, name);
+  }
+
+  /**
+   * A statement whose cost the planner overestimates by orders of magnitude (a range scan per row of a
+   * generate_series, which it takes for a thousand rows), and would compile (JIT) for far longer than it runs.
+   */
+  queryWithoutJit<T extends QueryResultRow = QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<T[]> {
+    return this.queryWith(NO_JIT, text, values, name);
+  }
+
+  private async queryWith<T extends QueryResultRow>(settings: string, text: string, values: unknown[], name: string | undefined): Promise<T[]> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query(`BEGIN; ${INDEX_ORDER}`);
+      await client.query(`BEGIN; ${settings}`);
       const result = await client.query<T>(name && this.namedStatements ? { name, text, values } : { text, values });
       await client.query('COMMIT');
       return result.rows;

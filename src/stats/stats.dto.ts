@@ -50,8 +50,8 @@ export class StatsBucket {
   @ApiProperty({ format: 'date-time', description: 'Start of the bucket' }) at: string;
   @ApiProperty({ type: InvocationCounts }) invocations: InvocationCounts;
   @ApiProperty({ type: DeliveryCounts }) deliveries: DeliveryCounts;
-  @ApiProperty({ type: 'number', nullable: true, description: 'Median time from receipt to the end of the invocation, in ms, over those that ended' }) p50Ms: number | null;
-  @ApiProperty({ type: 'number', nullable: true, description: '99th percentile of the same' }) p99Ms: number | null;
+  @ApiProperty({ type: 'number', nullable: true, description: 'Median time from receipt to the end of the invocation, in ms, over those that ended; within 5 % of the exact nearest-rank median (latencies are counted in bins 10 % wide)' }) p50Ms: number | null;
+  @ApiProperty({ type: 'number', nullable: true, description: '99th percentile of the same, within 5 % as well' }) p99Ms: number | null;
 }
 
 export class StatsView {

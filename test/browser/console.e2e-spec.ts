@@ -224,10 +224,19 @@ describe('console: the web page in a real browser', () => {
   it("signed in with the bot's key: its own bot only, and no control it may not use", async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').fill(botKey);
+    // Signing in changes nothing: every call it makes to the API is a read.
+    const calls: string[] = [];
+    const record = (request: { method(): string; url(): string }) => {
+      if (new URL(request.url()).pathname.startsWith('/v')) calls.push(`${request.method()} ${new URL(request.url()).pathname}`);
+    };
+    page.on('request', record);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    page.off('request', record);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((call) => !call.startsWith('GET '))).toEqual([]);
     await nav('Bots');
-    await page.getByText(`Signed in with the key of bot`).waitFor();
+    await page.getByText('Signed in with a bot key').waitFor();
     const admin = ['Create bot', 'Rotate URL key', 'New API key', 'Create connection', 'Edit', 'Verify', 'Save'];
     const forbidden = async () => {
       for (const name of admin) expect({ name, count: await page.getByRole('button', { name, exact: true }).count() }).toEqual({ name, count: 0 });

@@ -963,9 +963,9 @@ export interface components {
             at: string;
             invocations: components["schemas"]["InvocationCounts"];
             deliveries: components["schemas"]["DeliveryCounts"];
-            /** @description Median time from receipt to the end of the invocation, in ms, over those that ended */
+            /** @description Median time from receipt to the end of the invocation, in ms, over those that ended; within 5 % of the exact nearest-rank median (latencies are counted in bins 10 % wide) */
             p50Ms: number | null;
-            /** @description 99th percentile of the same */
+            /** @description 99th percentile of the same, within 5 % as well */
             p99Ms: number | null;
         };
         StatsView: {

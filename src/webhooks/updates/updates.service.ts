@@ -81,15 +81,14 @@ export class UpdatesService {
    * and never handed out again: the push worker and the pull queue take only what is `queued`.
    */
   async drop(botId: string): Promise<{ dropped: number }> {
-    const [row] = await this.sql.query<{ dropped: number }>(
-      `WITH dropped AS (
-         UPDATE invocations SET status = 'dropped', next_attempt_at = NULL, finished_at = now()
-          WHERE bot_id = $1 AND status = 'queued' AND route IN ('push', 'pull')
-          RETURNING 1
-       ) SELECT count(*)::int AS dropped FROM dropped`,
+    const dropped = await this.sql.query<{ id: string }>(
+      `UPDATE invocations SET status = 'dropped', next_attempt_at = NULL, finished_at = now()
+        WHERE bot_id = $1 AND status = 'queued' AND route IN ('push', 'pull')
+        RETURNING id`,
       [botId],
       'updates_drop',
     );
-    return { dropped: row.dropped };
+    for (const { id } of dropped) void this.notices.publish('invocation_changed', { botId, id });
+    return { dropped: dropped.length };
   }
 }

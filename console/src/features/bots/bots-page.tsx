@@ -17,9 +17,9 @@ export function BotsPage() {
       <section aria-labelledby="bots-title">
         <h1 id="bots-title">Bots</h1>
         <p>
-          Signed in with the key of bot <code>{session.botId}</code>. A bot key cannot change its bot; it can issue URLs for it.
+          Signed in with a bot key: everything here is of its own bot. A bot key cannot change its bot; it can issue URLs for it.
         </p>
-        <IssueUrlForm botId={session.botId} />
+        <IssueUrlForm botId={null} />
       </section>
     );
   }

@@ -10,7 +10,8 @@ export function curlLine(url: string): string {
   return `curl -X POST '${url.replace(/'/g, `'\\''`)}' -H 'content-type: application/json' -d '{"hello":"bot"}'`;
 }
 
-export function IssueUrlForm({ botId }: { botId: string }) {
+/** `botId` null: the signed-in bot key's own bot, which the API takes when no bot is named. */
+export function IssueUrlForm({ botId }: { botId: string | null }) {
   const session = useSession();
   const [command, setCommand] = useState('/onWebhook');
   const [userId, setUserId] = useState('');
@@ -21,7 +22,7 @@ export function IssueUrlForm({ botId }: { botId: string }) {
   const issue = useMutation({
     mutationFn: () => {
       const body: Record<string, unknown> = { command, mode, singleUse };
-      if (session.kind === 'admin') body.botId = botId;
+      if (botId !== null) body.botId = botId;
       if (userId) body.userId = userId;
       if (chatId) body.chatId = chatId;
       if (expiresIn) body.expiresIn = Number(expiresIn);
@@ -33,8 +34,8 @@ export function IssueUrlForm({ botId }: { botId: string }) {
     issue.mutate();
   };
   return (
-    <section className="panel" aria-labelledby={`issue-${botId}`}>
-      <h2 id={`issue-${botId}`}>Issue a URL</h2>
+    <section className="panel" aria-labelledby={`issue-${botId ?? 'own'}`}>
+      <h2 id={`issue-${botId ?? 'own'}`}>Issue a URL</h2>
       <form onSubmit={submit} className="grid-form">
         <label htmlFor="issue-command">Command</label>
         <input id="issue-command" value={command} onChange={(e) => setCommand(e.target.value)} required maxLength={256} />

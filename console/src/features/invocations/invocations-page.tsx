@@ -14,7 +14,7 @@ const STATUSES = ['received', 'queued', 'delivered', 'answered', 'failed', 'drop
 
 export function InvocationsPage() {
   const session = useSession();
-  const [filters, setFilters] = useState<Filters>({ botId: session.kind === 'bot' ? session.botId : '', status: '', command: '' });
+  const [filters, setFilters] = useState<Filters>({ botId: '', status: '', command: '' });
   const [command, setCommand] = useState('');
   const [open, setOpen] = useState<string | null>(null);
   const stream = useInvocationStream(filters.botId);

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../database/sql';
+import { HOURS_TO_KEEP, KEEP_HOURS, StatsParams } from './stats-queries';
+
+/**
+ * Fills stats_minutes for the hours of a read that may be kept and are missing or stale. Most reads find
+ * nothing to do and write nothing; the others take the bot's lock first, so that two reads filling the
+ * same hours do so one after the other.
+ */
+@Injectable()
+export class StatsMinutes {
+  constructor(private readonly sql: Sql) {}
+
+  async keep(params: StatsParams): Promise<void> {
+    const [{ hours }] = await this.sql.query<{ hours: number }>(HOURS_TO_KEEP.text, HOURS_TO_KEEP.values(params), 'stats_hours_to_keep');
+    if (hours === 0) return;
+    const client = await this.sql.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(`BEGIN; SET LOCAL jit = off`);
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('bothooks:stats:' || $1))`, [params.bot]);
+      await client.query(KEEP_HOURS.text, KEEP_HOURS.values(params));
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
