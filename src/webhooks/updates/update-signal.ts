@@ -11,7 +11,7 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 @Injectable()
 export class UpdateSignal implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('UpdateSignal');
-  private readonly waiting = new Map<string, Set<() => void>>();
+  private readonly waiting = new Map<string, Set<Listener>>();
   private stopping = false;
   // On a stop signal the server waits for requests in flight before it closes the app; a long poll must
   // answer at once then, not hold the shutdown for up to 50 seconds.
@@ -34,29 +34,26 @@ export class UpdateSignal implements OnModuleInit, OnModuleDestroy {
   }
 
   private wake(botId: string): void {
-    const wakers = this.waiting.get(botId);
-    if (!wakers) return;
-    this.waiting.delete(botId);
-    for (const wake of wakers) wake();
+    for (const listener of this.waiting.get(botId) ?? []) listener.wake();
   }
 
-  /** Resolves on notify(botId), after ms, on abort, or when the app stops, whichever comes first. */
-  wait(botId: string, ms: number, abort: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.stopping || abort.aborted) return resolve();
-      let wakers = this.waiting.get(botId);
-      if (!wakers) this.waiting.set(botId, (wakers = new Set()));
-      const done = () => {
-        clearTimeout(timer);
-        abort.removeEventListener('abort', done);
-        this.waiting.get(botId)?.delete(done);
-        if (this.waiting.get(botId)?.size === 0) this.waiting.delete(botId);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      abort.addEventListener('abort', done);
-      wakers.add(done);
-    });
+  /**
+   * Listens for the bot's notices from now on, until closed: a poll takes this before it reads the queue,
+   * so that a notice arriving between its read and its wait still cuts the wait short.
+   */
+  listen(botId: string, abort: AbortSignal): Listener {
+    const listener = new Listener(() => this.stopping || abort.aborted);
+    let listeners = this.waiting.get(botId);
+    if (!listeners) this.waiting.set(botId, (listeners = new Set()));
+    listeners.add(listener);
+    const onAbort = () => listener.wake();
+    abort.addEventListener('abort', onAbort);
+    listener.closed = () => {
+      abort.removeEventListener('abort', onAbort);
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.waiting.get(botId) === listeners) this.waiting.delete(botId);
+    };
+    return listener;
   }
 
   onModuleInit(): void {
@@ -71,5 +68,46 @@ export class UpdateSignal implements OnModuleInit, OnModuleDestroy {
   private stopWaiting(): void {
     this.stopping = true;
     for (const botId of [...this.waiting.keys()]) this.wake(botId);
+  }
+}
+
+/** One poll's ear for its bot's notices (UpdateSignal.listen). */
+export class Listener {
+  private heard = false;
+  private resolve: (() => void) | undefined;
+  closed: () => void = () => undefined;
+
+  constructor(private readonly over: () => boolean) {}
+
+  /** Resolves at the first notice since the last wait (at once if one came meanwhile), after ms, or on abort or stop. */
+  wait(ms: number): Promise<void> {
+    if (this.heard || this.over()) {
+      this.heard = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.settle(), ms);
+      this.resolve = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  wake(): void {
+    if (this.resolve) this.settle();
+    else this.heard = true;
+  }
+
+  close(): void {
+    this.settle();
+    this.closed();
+  }
+
+  private settle(): void {
+    const resolve = this.resolve;
+    this.resolve = undefined;
+    this.heard = false;
+    resolve?.();
   }
 }

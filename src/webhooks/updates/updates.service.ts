@@ -66,13 +66,18 @@ export class UpdatesService {
       for (const { id } of confirmed) void this.notices.publish('invocation_changed', { botId, id });
     }
     const deadline = Date.now() + request.timeoutSeconds * 1000;
-    for (;;) {
-      const rows = await this.sql.queryInIndexOrder<StoredRow & { update_id: string }>(TAKE, [botId, request.offset ?? 0, request.limit], 'updates_take');
-      const left = deadline - Date.now();
-      if (rows.length > 0 || left <= 0 || abort.aborted || this.signal.stopped) {
-        return `[${rows.map((row) => `{"updateId":${row.update_id},"invocation":${readStoredMessage(row, this.secrets)}}`).join(',')}]`;
+    const listener = request.timeoutSeconds > 0 ? this.signal.listen(botId, abort) : undefined;
+    try {
+      for (;;) {
+        const rows = await this.sql.queryInIndexOrder<StoredRow & { update_id: string }>(TAKE, [botId, request.offset ?? 0, request.limit], 'updates_take');
+        const left = deadline - Date.now();
+        if (rows.length > 0 || left <= 0 || abort.aborted || this.signal.stopped || !listener) {
+          return `[${rows.map((row) => `{"updateId":${row.update_id},"invocation":${readStoredMessage(row, this.secrets)}}`).join(',')}]`;
+        }
+        await listener.wait(Math.min(RECHECK_MS, left));
       }
-      await this.signal.wait(botId, Math.min(RECHECK_MS, left), abort);
+    } finally {
+      listener?.close();
     }
   }
 
