@@ -10,13 +10,15 @@ import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './auth/principal';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { ErrorFilter } from './common/error.filter';
-import { AppError, errorEnvelope } from './common/errors';
+import { AppError } from './common/errors';
 import { BoundedExpressAdapter } from './common/http-server';
 import { buildOpenApiDocument } from './common/openapi/document';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './common/json-depth';
 import { createLogger, NestPinoLogger, requestLogger } from './common/logger';
 import { WEBHOOK_PATH } from './common/webhook-path';
 import { Configuration, readConfiguration } from './config/configuration';
+import { isDispatch, serveDispatch } from './connections/dispatch.route';
+import { DispatchService } from './connections/dispatch.service';
 import { serveIssuedUrls } from './webhooks/receive/receive.route';
 import { ReceiveService } from './webhooks/receive/receive.service';
 import { serveConsole } from './web-console/web-console.route';
@@ -24,6 +26,8 @@ import { serveConsole } from './web-console/web-console.route';
 const JSON_BODY_LIMIT = '1mb';
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const API_PATH = /^\/v\d+\//;
+/** Express's own content-type check, borrowed: the routes served ahead of the router have no Express prototypes. */
+const expressIs = express.request.is;
 
 export interface CreatedApp {
   app: NestExpressApplication;
@@ -56,8 +60,8 @@ export function applicationOptions(logger: Logger): NestApplicationOptions {
 /**
  * Everything around Nest's router, shared by createApp and the e2e tests so that they test what production
  * runs. Body parsing is ours: JSON for the API, judged on its key before a byte of the body is read, and raw
- * bytes of any type for issued webhook URLs, which are answered ahead of Express's router after the same
- * middlewares (see receive.route.ts).
+ * bytes of any type for issued webhook URLs. Issued URLs and dispatches are answered ahead of Express's
+ * router after the same middlewares (see receive.route.ts and dispatch.route.ts).
  */
 export async function configureApp(app: NestExpressApplication, config: Configuration, logger: Logger): Promise<void> {
   app.set('trust proxy', config.app.trustProxy);
@@ -70,7 +74,9 @@ export async function configureApp(app: NestExpressApplication, config: Configur
   app.use(serveConsole(resolve(config.console.dir)));
   app.use(parseBody);
   const adapter = app.getHttpAdapter() as BoundedExpressAdapter;
-  adapter.serveIssuedUrls(serveIssuedUrls(adapter, everyRequest, app.get(ReceiveService), new ErrorFilter()));
+  const filter = new ErrorFilter();
+  adapter.serveAhead((req) => req.url!.startsWith(WEBHOOK_PATH), serveIssuedUrls(adapter, everyRequest, app.get(ReceiveService), filter));
+  adapter.serveAhead(isDispatch, serveDispatch(adapter, everyRequest, app.get(RequestAuthenticator), app.get(DispatchService), filter));
 
   const document = buildOpenApiDocument(app, config.app.publicUrl);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
@@ -92,10 +98,7 @@ function bodyParsers(config: Configuration, authenticator: RequestAuthenticator)
     if (!hasBody(req)) return json(req, res, next);
     // Only issued URLs take a body without a key: anyone else is judged before the body costs anything.
     authenticator.authenticate(req as AuthenticatedRequest).then(() => {
-      if (!req.is(JSON_TYPES)) {
-        res.status(415).json(errorEnvelope('unsupported_media_type', 'request body must be application/json'));
-        return;
-      }
+      if (!expressIs.call(req, JSON_TYPES)) return next(new AppError('unsupported_media_type', 'request body must be application/json'));
       json(req, res, next);
     }, next);
   };

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Configuration } from '../config/configuration';
 import { originForm } from './request-target';
-import { WEBHOOK_PATH } from './webhook-path';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * Node checks header and request deadlines only every `connectionsCheckingInterval` (30 s by default), so
@@ -15,17 +16,18 @@ const checkInterval = (limits: Configuration['http']) => Math.max(50, Math.min(1
  * Nest's Express adapter with the HTTP server bothooks needs: slow clients cut off at HTTP_HEADERS_TIMEOUT_MS
  * and HTTP_REQUEST_TIMEOUT_MS, at most HTTP_MAX_CONNECTIONS sockets, and an absolute-form request target
  * (`GET http://host/w/…`, RFC 9112 §3.2.2) served as its origin form before anything routes on it.
- * Calls of issued URLs can be given a handler of their own, which then serves them instead of Express.
+ * A hot path can be given a handler of its own, which then serves the requests it matches instead of Express.
  */
 export class BoundedExpressAdapter extends ExpressAdapter {
-  private issuedUrls: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  private readonly ahead: Array<{ matches: (req: IncomingMessage) => boolean; handler: Handler }> = [];
 
   constructor(private readonly limits: Configuration['http']) {
     super();
   }
 
-  serveIssuedUrls(handler: (req: IncomingMessage, res: ServerResponse) => void): void {
-    this.issuedUrls = handler;
+  /** `matches` sees the request with its target in origin form. */
+  serveAhead(matches: (req: IncomingMessage) => boolean, handler: Handler): void {
+    this.ahead.push({ matches, handler });
   }
 
   override initHttpServer(): void {
@@ -34,8 +36,8 @@ export class BoundedExpressAdapter extends ExpressAdapter {
       { headersTimeout: this.limits.headersTimeoutMs, requestTimeout: this.limits.requestTimeoutMs, connectionsCheckingInterval: checkInterval(this.limits) },
       (req, res) => {
         req.url = originForm(req.url ?? '/');
-        if (this.issuedUrls !== null && req.url.startsWith(WEBHOOK_PATH)) this.issuedUrls(req, res);
-        else handle(req, res);
+        for (const route of this.ahead) if (route.matches(req)) return route.handler(req, res);
+        handle(req, res);
       },
     );
     server.maxConnections = this.limits.maxConnections;

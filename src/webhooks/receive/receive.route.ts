@@ -1,62 +1,19 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExceptionFilter } from '@nestjs/common';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import type { ExpressAdapter } from '@nestjs/platform-express';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { aheadOfRouter, type Middleware } from '../../common/ahead-of-router';
 import { markPathSecret } from '../../common/logger';
 import { ReceiveService } from './receive.service';
 
-type Middleware = (req: Request, res: Response, next: NextFunction) => void;
-
-/** Express's own readings of the path and of the caller's address (TRUST_PROXY applied), borrowed. */
-const expressPath = Object.getOwnPropertyDescriptor(express.request, 'path')!.get!;
-const expressIp = Object.getOwnPropertyDescriptor(express.request, 'ip')!.get!;
-
 /**
- * Calls of issued URLs (every path under /w/) are served ahead of Express's router and of Nest's. They need
- * nothing a router offers (the URL's signature is the credential, the body stays raw bytes, the answer is
- * written by ReceiveService), and the walk through the router's layers, with Nest's per-request guard and
- * pipe machinery, showed up in every profile of a call. The request gets what the middlewares and the
- * service read of Express (`req.path`, and `req.ip` with TRUST_PROXY applied) as its own values: swapping
- * Express's prototypes in, as app.handle does, costs every later access to the request and the response
- * by Node's own code its fast path, and was the largest cost left on a call. The middlewares every
- * request runs through run in the same order, and an error goes to the app's exception filter with the
- * prototypes in place, mapped by the adapter first, as it would from Express.
+ * Calls of issued URLs (every path under /w/) are served ahead of Express's router and of Nest's: the
+ * URL's signature is the credential, the body stays raw bytes, and the answer is written by ReceiveService.
  */
 export function serveIssuedUrls(adapter: ExpressAdapter, middlewares: Middleware[], receiver: ReceiveService, filter: ExceptionFilter) {
-  const app = adapter.getInstance<express.Express>();
-  return (incoming: IncomingMessage, outgoing: ServerResponse): void => {
-    const req = incoming as Request;
-    const res = outgoing as Response;
-    req.res = res;
-    res.req = req;
-    req.app = app;
-    req.originalUrl = req.url;
-    Object.assign(req, { path: expressPath.call(req), ip: expressIp.call(req) });
-    let step = 0;
-    const next = (error?: unknown): void => {
-      if (error !== undefined) {
-        Object.setPrototypeOf(req, app.request);
-        Object.setPrototypeOf(res, app.response);
-        res.locals = Object.create(null);
-        return void filter.catch(adapter.mapException(error), new ExecutionContextHost([req, res, next]));
-      }
-      const middleware = middlewares[step++];
-      if (middleware === undefined) {
-        markPathSecret(req);
-        receiver.receive(req, res).catch(next);
-        return;
-      }
-      // As Express's router does: a middleware that throws has passed its error on.
-      try {
-        middleware(req, res, next);
-      } catch (thrown) {
-        next(thrown);
-      }
-    };
-    next();
-  };
+  return aheadOfRouter(adapter, middlewares, filter, (req, res) => {
+    markPathSecret(req);
+    return receiver.receive(req, res);
+  });
 }
 
 const DESCRIPTION =
