@@ -72,8 +72,8 @@ export async function configureApp(app: NestExpressApplication, config: Configur
   const adapter = app.getHttpAdapter() as BoundedExpressAdapter;
   adapter.serveIssuedUrls(serveIssuedUrls(adapter, everyRequest, app.get(ReceiveService), new ErrorFilter()));
 
-  const document = buildOpenApiDocument(app, config.app.publicUrl);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // Built on the first request for it, not at every start: most starts never serve it.
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, config.app.publicUrl), { jsonDocumentUrl: 'docs-json' });
   await app.init();
 }
 
