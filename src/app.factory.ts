@@ -78,8 +78,8 @@ export async function configureApp(app: NestExpressApplication, config: Configur
   adapter.serveAhead((req) => req.url!.startsWith(WEBHOOK_PATH), serveIssuedUrls(adapter, everyRequest, app.get(ReceiveService), filter));
   adapter.serveAhead(isDispatch, serveDispatch(adapter, everyRequest, app.get(RequestAuthenticator), app.get(DispatchService), filter));
 
-  const document = buildOpenApiDocument(app, config.app.publicUrl);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // Built on the first request for it, not at every start: most starts never serve it.
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, config.app.publicUrl), { jsonDocumentUrl: 'docs-json' });
   await app.init();
 }
 
