@@ -216,14 +216,16 @@ describe('list queries read their index, whatever the table holds', () => {
       expect(detoured.map((node) => `${node['Node Type']} of ${node['Relation Name']}: ${readBy(node)} rows`)).toEqual([]);
       expect(scans.map((node) => node['Index Name'])).toEqual(expect.arrayContaining([expect.stringMatching(/^invocations_pull_fresh/)]));
     }
-    // A count reads every entry of its partial index, by an index-only or a bitmap scan: what is waiting, never the table.
+    // A count reads every entry of its partial index, by an index-only or a bitmap scan: what is waiting, never
+    // the table (a partition of a few rows that other tests wrote, say for a day ahead, may be read whole).
     const depth = await explain(t.db, { text: QUEUE_DEPTH, values: [] }, { settings: '', run: true });
-    expect(scansOf(depth, 'invocations').filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
-    // Either partial index over the queued push calls answers the push count.
-    expect(depth.flatMap((node) => node['Index Name'] ?? []).sort()).toEqual([
-      expect.stringMatching(/^invocations_(push_due|conversation_queue)$/),
-      expect.stringMatching(/^invocations_pull_queue$/),
-    ]);
+    const tableReads = scansOf(depth, 'invocations').filter((node) => node['Node Type'] === 'Seq Scan' && readBy(node) > 100);
+    expect(tableReads.map((node) => `${node['Relation Name']}: ${readBy(node)} rows`)).toEqual([]);
+    // Either partial index over the queued push calls answers the push count, in each partition that has rows.
+    const indexes = new Set(depth.flatMap((node) => node['Index Name'] ?? []));
+    expect([...indexes].filter((name) => !/^invocations_(push_due|conversation_queue|pull_queue)$/.test(name))).toEqual([]);
+    expect(indexes.has('invocations_pull_queue')).toBe(true);
+    expect(indexes.has('invocations_push_due') || indexes.has('invocations_conversation_queue')).toBe(true);
   });
 
   const list = async (key: string, query: Record<string, string | number | undefined>): Promise<{ ids: string[]; statuses: string[]; commands: string[]; pages: number }> => {
