@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { purged } from './utils/purges';
+import { createTestDatabase } from './setup/test-database';
 import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
 
 const INVOCATIONS = 3000;
@@ -87,22 +88,26 @@ describe('Deleting a bot', () => {
   });
 
   it('resumes a purge cut short by a restart', async () => {
-    const slow = await startApp({ PURGE_BATCH_SIZE: '500', PURGE_PAUSE_MS: '3600000' });
+    // A database of its own: on the shared one another file's app would resume the purge first.
+    const database = await createTestDatabase(process.env.DATABASE_URL);
+    const on = { DATABASE_URL: database.url };
+    const slow = await startApp({ ...on, PURGE_BATCH_SIZE: '500', PURGE_PAUSE_MS: '3600000' }, { databaseUrl: database.url });
     const { bot, connectionId } = await bigBot(slow);
     expect((await slow.http.delete(`/v1/bots/${bot.id}`).set(...bearer(slow.adminKey))).status).toBe(200);
     // The first step runs at once, then the purge pauses for an hour: close the app in the middle of it.
     while ((await left(slow.db, bot.id, connectionId)).invocations === INVOCATIONS) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect((await left(slow.db, bot.id, connectionId)).invocations).toBe(INVOCATIONS - 500);
+    expect((await slow.db.query(`SELECT finished_at FROM purges WHERE kind = 'bot' AND target_id = $1`, [bot.id])).rows).toEqual([{ finished_at: null }]);
     await slow.close();
-    expect((await left(t.db, bot.id, connectionId)).invocations).toBe(INVOCATIONS - 500);
-    expect((await t.db.query(`SELECT finished_at FROM purges WHERE kind = 'bot' AND target_id = $1`, [bot.id])).rows).toEqual([{ finished_at: null }]);
 
-    const next = await startApp();
+    const next = await startApp(on, { databaseUrl: database.url });
     try {
       await purged(next.db, 'bot', bot.id);
       await purged(next.db, 'connection', connectionId);
       expect(await left(next.db, bot.id, connectionId)).toEqual({ invocations: 0, deliveries: 0 });
     } finally {
       await next.close();
+      await database.drop();
     }
   });
 });
