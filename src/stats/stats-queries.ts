@@ -148,3 +148,25 @@ export const KEEP_HOURS = statement(`
   ),
   covered AS (INSERT INTO stats_hours (bot_id, hour) SELECT $bot, lo FROM ranges ON CONFLICT DO NOTHING)
   SELECT count(*)::int AS hours FROM ranges`);
+
+/**
+ * The hours StatsKeeper fills next ($1 the start of its look-back, $2 the end of the hours that may be
+ * kept, $3 how many): each bot's sealed hours with calls or deliveries that no read or run has kept, and
+ * kept hours a later change made stale, of any age, newest first. An hour without rows is left out: it
+ * costs a read nothing to compute. Each bot and hour is one probe of the stats indexes.
+ */
+export const HOURS_AHEAD = `
+  WITH hours AS (
+    SELECT h FROM generate_series(date_bin('1 hour', $1::timestamptz, timestamptz 'epoch'), $2::timestamptz - interval '1 hour', interval '1 hour') AS h
+  ), pending AS (
+    SELECT b.id AS bot_id, hours.h AS hour
+      FROM bots b CROSS JOIN hours
+     WHERE NOT EXISTS (SELECT 1 FROM stats_hours k WHERE k.bot_id = b.id AND k.hour = hours.h)
+       AND (EXISTS (SELECT 1 FROM invocations i WHERE i.bot_id = b.id AND i.received_at >= hours.h AND i.received_at < hours.h + interval '1 hour')
+            OR EXISTS (SELECT 1 FROM connection_deliveries d WHERE d.bot_id = b.id AND d.created_at >= hours.h AND d.created_at < hours.h + interval '1 hour'))
+    UNION
+    SELECT c.bot_id, date_bin('1 hour', c.minute, timestamptz 'epoch')
+      FROM stats_changes c JOIN bots b ON b.id = c.bot_id
+     WHERE c.minute < date_bin('1 hour', $2::timestamptz, timestamptz 'epoch')
+  )
+  SELECT bot_id, hour FROM pending ORDER BY hour DESC, bot_id LIMIT $3`;
