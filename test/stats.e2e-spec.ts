@@ -126,14 +126,15 @@ describe('GET /v1/stats: calls and deliveries per bucket', () => {
     const hour = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
     const at = new Date(hour + 10 * MINUTE);
     await storePulled(pull, at, '1 second', 100, 3);
-    const read = async () => {
-      const res = await stats(`?from=${new Date(hour).toISOString()}&to=${new Date(hour + HOUR).toISOString()}&bucket=minute`, pull.apiKey);
+    const read = async (key = pull.apiKey) => {
+      const res = await stats(`?from=${new Date(hour).toISOString()}&to=${new Date(hour + HOUR).toISOString()}&bucket=minute`, key);
       expect(res.status).toBe(200);
       return res.body.buckets;
     };
     const keptHours = async () => (await t.db.query('SELECT hour FROM stats_hours WHERE bot_id = $1', [pull.id])).rows.map((row) => row.hour);
     const computed = await read();
     expect(computed.filter((b: any) => b.invocations.answered > 0)).toHaveLength(2);
+    const everyBotComputed = await read(t.adminKey);
     expect(await keptHours()).toEqual([]);
 
     const realNow = clock.now.bind(clock);
@@ -147,9 +148,19 @@ describe('GET /v1/stats: calls and deliveries per bucket', () => {
         { minute: new Date(hour + 11 * MINUTE), answered: 41, accepted: 3 },
       ]);
       expect(await read()).toEqual(computed);
+      // Every bot with rows in the hour has it kept, so that the admin's read of every bot adds up kept minutes too.
+      const notKept = await t.db.query(
+        `SELECT DISTINCT i.bot_id FROM invocations i JOIN bots b ON b.id = i.bot_id
+          WHERE i.received_at >= $1 AND i.received_at < $2 AND NOT EXISTS (SELECT 1 FROM stats_hours k WHERE k.bot_id = i.bot_id AND k.hour = $1)`,
+        [new Date(hour), new Date(hour + HOUR)],
+      );
+      expect(notKept.rows).toEqual([]);
+      expect(await read(t.adminKey)).toEqual(everyBotComputed);
 
       // A late change: the next run keeps the hour again, before a read has to compute it.
       expect((await t.http.post('/v1/updates/drop').set(...bearer(pull.apiKey))).body).toEqual({ dropped: 3 });
+      const refused = (buckets: any[]) => buckets.reduce((n, b) => n + b.invocations.refused, 0);
+      expect(refused(await read(t.adminKey))).toBe(3);
       expect(await keeper.run({ wait: true })).toBe(true);
       expect((await t.db.query('SELECT count(*)::int AS n FROM stats_changes WHERE bot_id = $1', [pull.id])).rows).toEqual([{ n: 0 }]);
       expect((await t.db.query('SELECT accepted, refused FROM stats_minutes WHERE bot_id = $1 AND refused > 0', [pull.id])).rows).toEqual([{ accepted: 0, refused: 3 }]);

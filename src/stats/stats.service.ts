@@ -26,7 +26,8 @@ interface StatsRow {
 
 /**
  * Calls and deliveries per time bucket (contract §3.3 `GET /v1/stats`), computed from the stored rows, or
- * for one bot's hours long past from what an earlier read computed of them while they have not changed.
+ * for hours long past from what StatsKeeper or an earlier read of the bot computed of them while they have
+ * not changed. Without a bot, an hour is read from what was kept only when every bot's is kept.
  * Percentiles come from latency bins 10 % wide: p50Ms and p99Ms are within 5 % (and 0.1 ms) of the
  * nearest-rank percentile of the latencies stored.
  */
