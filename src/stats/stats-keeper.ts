@@ -26,6 +26,8 @@ const HOURS_PER_RUN = 240;
 export class StatsKeeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('StatsKeeper');
   private readonly job: ClusterJob;
+  /** A run still going at shutdown stops between hours; the next run keeps the rest. */
+  private stopping = false;
 
   constructor(
     private readonly sql: Sql,
@@ -40,6 +42,7 @@ export class StatsKeeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onModuleDestroy(): Promise<void> {
+    this.stopping = true;
     return this.job.stop();
   }
 
@@ -52,12 +55,14 @@ export class StatsKeeper implements OnApplicationBootstrap, OnModuleDestroy {
     const now = this.clock.now();
     const sealed = new Date(now - KEEP_AFTER_MS);
     const pending = await this.sql.queryWithoutJit<{ bot_id: string; hour: Date }>(HOURS_AHEAD, [new Date(now - LOOK_BACK_MS), sealed, HOURS_PER_RUN], 'stats_hours_ahead');
+    // One hour that fails (a lock not had in time) leaves the others to be kept; the run says so once.
+    const failed: string[] = [];
     for (const { bot_id: bot, hour } of pending) {
-      try {
-        await this.minutes.keep({ from: hour, to: new Date(hour.getTime() + HOUR_MS), bucket: '1 hour', bot, sealed });
-      } catch (error) {
-        this.logger.warn(`keeping the stats of bot ${bot} at ${hour.toISOString()} failed, tried again on the next run: ${(error as Error).message}`);
-      }
+      if (this.stopping) return;
+      await this.minutes
+        .keep({ from: hour, to: new Date(hour.getTime() + HOUR_MS), bucket: '1 hour', bot, sealed })
+        .catch((error: Error) => failed.push(`bot ${bot} at ${hour.toISOString()}: ${error.message}`));
     }
+    if (failed.length > 0) this.logger.warn(`keeping stats ahead failed for ${failed.length} of ${pending.length} hours, tried again on the next run; ${failed[0]}`);
   }
 }
