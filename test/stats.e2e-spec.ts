@@ -1,3 +1,5 @@
+import { Clock } from '../src/common/clock';
+import { StatsKeeper } from '../src/stats/stats-keeper';
 import { purged } from './utils/purges';
 import { startAppWithRuntime, type RuntimeApp } from './utils/runtime-app';
 import { bearer, TestApp, TestBot } from './utils/test-app';
@@ -15,6 +17,15 @@ describe('GET /v1/stats: calls and deliveries per bucket', () => {
     return t.http.get(url.slice(url.indexOf('/w/')));
   };
   const stats = (query: string, key = t.adminKey) => t.http.get(`/v1/stats${query}`).set(...bearer(key));
+  /** Calls received `step` apart from `at`: `answered` delivered, the nth taking n ms, then `queued` still waiting in the update queue. */
+  const storePulled = (forBot: TestBot, at: Date, step: string, answered: number, queued: number) =>
+    t.db.query(
+      `INSERT INTO invocations (id, webhook_id, bot_id, command, method, route, status, payload, received_at, finished_at, attempts)
+       SELECT gen_random_uuid(), gen_random_uuid(), $1, '/old', 'POST', 'pull', CASE WHEN n > $3 THEN 'queued' ELSE 'delivered' END, '{}',
+              received_at, CASE WHEN n > $3 THEN NULL ELSE received_at + n * interval '1 millisecond' END, 1
+         FROM generate_series(1, $3::int + $4::int) AS n, LATERAL (SELECT $2::timestamptz + n * $5::interval AS received_at) r`,
+      [forBot.id, at, answered, queued, step],
+    );
 
   beforeAll(async () => {
     fixture = await startAppWithRuntime({ WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
@@ -83,14 +94,7 @@ describe('GET /v1/stats: calls and deliveries per bucket', () => {
     const pull = await t.createBot();
     const hour = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
     const at = new Date(hour + 10 * MINUTE);
-    // 200 answered calls taking 1..200 ms, and 3 still waiting in the bot's update queue.
-    await t.db.query(
-      `INSERT INTO invocations (id, webhook_id, bot_id, command, method, route, status, payload, received_at, finished_at, attempts)
-       SELECT gen_random_uuid(), gen_random_uuid(), $1, '/old', 'POST', 'pull', CASE WHEN n > 200 THEN 'queued' ELSE 'delivered' END, '{}',
-              $2::timestamptz + n * interval '1 millisecond', CASE WHEN n > 200 THEN NULL ELSE $2::timestamptz + n * interval '2 milliseconds' END, 1
-         FROM generate_series(1, 203) AS n`,
-      [pull.id, at],
-    );
+    await storePulled(pull, at, '1 millisecond', 200, 3);
     const read = async () => {
       const res = await stats(`?from=${new Date(hour).toISOString()}&to=${new Date(hour + HOUR).toISOString()}&bucket=hour`, pull.apiKey);
       expect(res.status).toBe(200);
@@ -112,6 +116,59 @@ describe('GET /v1/stats: calls and deliveries per bucket', () => {
     // Dropped calls ended, so their time counts too: 3 more latencies of hours, above every other.
     expect(later.p99Ms).toBeGreaterThan(HOUR);
     expect((await t.db.query('SELECT accepted, refused FROM stats_minutes WHERE bot_id = $1', [pull.id])).rows).toEqual([{ accepted: 0, refused: 3 }]);
+  });
+
+  it('keeps the hours that end two hours ago before any read, with the figures a read computes, and keeps a changed hour again', async () => {
+    const pull = await t.createBot();
+    const clock = t.app.get(Clock);
+    const keeper = t.app.get(StatsKeeper);
+    // Ended under two hours ago: read now, it is computed from the rows.
+    const hour = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
+    const at = new Date(hour + 10 * MINUTE);
+    await storePulled(pull, at, '1 second', 100, 3);
+    const read = async (key = pull.apiKey) => {
+      const res = await stats(`?from=${new Date(hour).toISOString()}&to=${new Date(hour + HOUR).toISOString()}&bucket=minute`, key);
+      expect(res.status).toBe(200);
+      return res.body.buckets;
+    };
+    const keptHours = async () => (await t.db.query('SELECT hour FROM stats_hours WHERE bot_id = $1', [pull.id])).rows.map((row) => row.hour);
+    const computed = await read();
+    expect(computed.filter((b: any) => b.invocations.answered > 0)).toHaveLength(2);
+    const everyBotComputed = await read(t.adminKey);
+    expect(await keptHours()).toEqual([]);
+
+    const realNow = clock.now.bind(clock);
+    clock.now = () => realNow() + 2 * HOUR;
+    try {
+      expect(await keeper.run({ wait: true })).toBe(true);
+      expect(await keptHours()).toEqual([new Date(hour)]);
+      const kept = await t.db.query('SELECT minute, answered, accepted FROM stats_minutes WHERE bot_id = $1 ORDER BY minute', [pull.id]);
+      expect(kept.rows).toEqual([
+        { minute: new Date(hour + 10 * MINUTE), answered: 59, accepted: 0 },
+        { minute: new Date(hour + 11 * MINUTE), answered: 41, accepted: 3 },
+      ]);
+      expect(await read()).toEqual(computed);
+      // Every bot with rows in the hour has it kept, so that the admin's read of every bot adds up kept minutes too.
+      const notKept = await t.db.query(
+        `SELECT DISTINCT i.bot_id FROM invocations i JOIN bots b ON b.id = i.bot_id
+          WHERE i.received_at >= $1 AND i.received_at < $2 AND NOT EXISTS (SELECT 1 FROM stats_hours k WHERE k.bot_id = i.bot_id AND k.hour = $1)`,
+        [new Date(hour), new Date(hour + HOUR)],
+      );
+      expect(notKept.rows).toEqual([]);
+      expect(await read(t.adminKey)).toEqual(everyBotComputed);
+
+      // A late change: the next run keeps the hour again, before a read has to compute it.
+      expect((await t.http.post('/v1/updates/drop').set(...bearer(pull.apiKey))).body).toEqual({ dropped: 3 });
+      const refused = (buckets: any[]) => buckets.reduce((n, b) => n + b.invocations.refused, 0);
+      expect(refused(await read(t.adminKey))).toBe(3);
+      expect(await keeper.run({ wait: true })).toBe(true);
+      expect((await t.db.query('SELECT count(*)::int AS n FROM stats_changes WHERE bot_id = $1', [pull.id])).rows).toEqual([{ n: 0 }]);
+      expect((await t.db.query('SELECT accepted, refused FROM stats_minutes WHERE bot_id = $1 AND refused > 0', [pull.id])).rows).toEqual([{ accepted: 0, refused: 3 }]);
+      const later = await read();
+      expect(later.find((b: any) => b.invocations.refused > 0).invocations).toEqual({ answered: 41, accepted: 0, failed: 0, refused: 3 });
+    } finally {
+      clock.now = realNow;
+    }
   });
 
   it('stops counting the deliveries of a deleted connection in an hour it kept', async () => {

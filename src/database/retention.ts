@@ -3,6 +3,7 @@ import type { PoolClient } from 'pg';
 import { Clock, ClockModule } from '../common/clock';
 import { retentionConfig } from '../config/retention.config';
 import type { ConfigType } from '../config/section';
+import { ClusterJob } from './cluster-job';
 import { Sql } from './sql';
 
 const EVERY_MS = 60 * 60 * 1000;
@@ -63,65 +64,27 @@ const KEPT_STATS = [
 @Injectable()
 export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Retention');
-  private timer: NodeJS.Timeout | null = null;
-  private last: Promise<unknown> = Promise.resolve();
+  private readonly job: ClusterJob;
 
   constructor(
-    private readonly sql: Sql,
+    sql: Sql,
     private readonly clock: Clock,
     @Inject(retentionConfig.KEY) private readonly config: ConfigType<typeof retentionConfig>,
-  ) {}
+  ) {
+    this.job = new ClusterJob(sql, 'bothooks:retention', (client) => this.maintain(client, this.clock.now()));
+  }
 
   onApplicationBootstrap(): void {
-    this.tick();
-    this.timer = setInterval(() => this.tick(), EVERY_MS);
-    this.timer.unref();
+    this.job.start(EVERY_MS, (error) => this.logger.warn(`retention run failed, tried again within the hour: ${error.message}`));
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.last;
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 
-  /**
-   * One run, after any run of this instance still going. `wait` waits for another instance's run to end
-   * instead of leaving this one to it. Resolves to whether this instance did the run.
-   */
+  /** One run (see ClusterJob.run). */
   run(options: { wait?: boolean } = {}): Promise<boolean> {
-    const run = this.last.catch(() => undefined).then(() => this.runOnce(options.wait ?? false));
-    this.last = run;
-    return run;
-  }
-
-  private tick(): void {
-    this.run().catch((error: Error) => this.logger.warn(`retention run failed, tried again within the hour: ${error.message}`));
-  }
-
-  private async runOnce(wait: boolean): Promise<boolean> {
-    const client = await this.sql.pool.connect();
-    let healthy = true;
-    // The pool listens for errors only on idle connections; a connection lost while this one is held
-    // would otherwise be an unhandled error event. Its queries fail, and it is discarded when released.
-    const lost = () => {
-      healthy = false;
-    };
-    client.on('error', lost);
-    try {
-      if (wait) await client.query(`SELECT pg_advisory_lock(hashtext('bothooks:retention'))`);
-      else if (!(await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext('bothooks:retention')) AS locked`)).rows[0].locked) return false;
-      try {
-        await this.maintain(client, this.clock.now());
-      } finally {
-        await client.query(`SELECT pg_advisory_unlock(hashtext('bothooks:retention'))`);
-      }
-      return true;
-    } catch (error) {
-      healthy = false;
-      throw error;
-    } finally {
-      client.off('error', lost);
-      client.release(!healthy);
-    }
+    return this.job.run(options);
   }
 
   /**

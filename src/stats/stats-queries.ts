@@ -2,7 +2,8 @@ import { BIN_RATIO, LOWEST_MS } from './latency-bins';
 
 /**
  * The statements of GET /v1/stats. Figures are kept per bot and minute (stats_minutes) for hours that
- * ended long enough ago (see the migration of stats_minutes for why two hours); every other part of the
+ * ended long enough ago (see the migration of stats_minutes for why two hours), by StatsKeeper ahead of
+ * the reads or by the first read of a bot's hour the job has not reached; every other part of the
  * range, and a kept hour a later change made stale, is computed from the rows themselves. Either way a
  * minute's figures are the same: counts by status, and the latencies as a histogram, so that minutes add
  * up into hours and days.
@@ -115,11 +116,34 @@ export const ONE_BOT = statement(`
   ),
   ${BUCKETS}`);
 
-/** Every bot: one range, computed. */
+/**
+ * Every bot: an hour is read from stats_minutes when it is sealed and no bot has rows in it that are not
+ * kept, or kept figures a change made stale; each bot not kept is probed for rows. Only the minutes of
+ * bots whose hour is kept are added up, so that minutes left of an hour no longer kept (retention forgets
+ * the hours first) count for nothing. The other hours are computed from every bot's rows.
+ */
 export const EVERY_BOT = statement(`
-  WITH ranges AS (SELECT $from::timestamptz AS lo, $to::timestamptz AS hi),
+  WITH hours AS (
+    SELECT h FROM generate_series(date_bin('1 hour', $from::timestamptz, timestamptz 'epoch'), $to::timestamptz - interval '1 millisecond', interval '1 hour') AS h
+  ), kept_hours AS (
+    SELECT h FROM hours
+     WHERE h >= $from::timestamptz AND h + interval '1 hour' <= least($to::timestamptz, $sealed::timestamptz)
+       AND NOT EXISTS (
+         SELECT 1 FROM bots b
+          WHERE EXISTS (SELECT 1 FROM stats_changes c WHERE c.bot_id = b.id AND c.minute >= h AND c.minute < h + interval '1 hour')
+             OR (NOT EXISTS (SELECT 1 FROM stats_hours k WHERE k.bot_id = b.id AND k.hour = h)
+                 AND (EXISTS (SELECT 1 FROM invocations i WHERE i.bot_id = b.id AND i.received_at >= h AND i.received_at < h + interval '1 hour')
+                      OR EXISTS (SELECT 1 FROM connection_deliveries d WHERE d.bot_id = b.id AND d.created_at >= h AND d.created_at < h + interval '1 hour'))))
+  ),
+  ranges AS (SELECT greatest(h, $from::timestamptz) AS lo, least(h + interval '1 hour', $to::timestamptz) AS hi FROM hours WHERE h NOT IN (SELECT h FROM kept_hours)),
   ${computedMinutes(EVERY_BOT_ROWS)},
-  minutes AS (SELECT * FROM computed),
+  minutes AS (
+    SELECT m.minute, m.answered, m.accepted, m.failed, m.refused, m.delivered, m.delivery_failed, m.latency_bins, m.latency_counts
+      FROM kept_hours JOIN stats_hours k ON k.hour = kept_hours.h JOIN bots b ON b.id = k.bot_id
+      JOIN stats_minutes m ON m.bot_id = k.bot_id AND m.minute >= kept_hours.h AND m.minute < kept_hours.h + interval '1 hour'
+    UNION ALL
+    SELECT * FROM computed
+  ),
   ${BUCKETS}`);
 
 /** How many of the range's hours could be kept and are not, or are stale. */
@@ -148,3 +172,25 @@ export const KEEP_HOURS = statement(`
   ),
   covered AS (INSERT INTO stats_hours (bot_id, hour) SELECT $bot, lo FROM ranges ON CONFLICT DO NOTHING)
   SELECT count(*)::int AS hours FROM ranges`);
+
+/**
+ * The hours StatsKeeper fills next ($1 the start of its look-back, $2 the end of the hours that may be
+ * kept, $3 how many): each bot's sealed hours with calls or deliveries that no read or run has kept, and
+ * kept hours a later change made stale, of any age, newest first. An hour without rows is left out: it
+ * costs a read nothing to compute. Each bot and hour is one probe of the stats indexes.
+ */
+export const HOURS_AHEAD = `
+  WITH hours AS (
+    SELECT h FROM generate_series(date_bin('1 hour', $1::timestamptz, timestamptz 'epoch'), $2::timestamptz - interval '1 hour', interval '1 hour') AS h
+  ), pending AS (
+    SELECT b.id AS bot_id, hours.h AS hour
+      FROM bots b CROSS JOIN hours
+     WHERE NOT EXISTS (SELECT 1 FROM stats_hours k WHERE k.bot_id = b.id AND k.hour = hours.h)
+       AND (EXISTS (SELECT 1 FROM invocations i WHERE i.bot_id = b.id AND i.received_at >= hours.h AND i.received_at < hours.h + interval '1 hour')
+            OR EXISTS (SELECT 1 FROM connection_deliveries d WHERE d.bot_id = b.id AND d.created_at >= hours.h AND d.created_at < hours.h + interval '1 hour'))
+    UNION
+    SELECT c.bot_id, date_bin('1 hour', c.minute, timestamptz 'epoch')
+      FROM stats_changes c JOIN bots b ON b.id = c.bot_id
+     WHERE c.minute < date_bin('1 hour', $2::timestamptz, timestamptz 'epoch')
+  )
+  SELECT bot_id, hour FROM pending ORDER BY hour DESC, bot_id LIMIT $3`;

@@ -5,19 +5,12 @@ import { AppError } from '../common/errors';
 import { Sql } from '../database/sql';
 import { Bucket, MAX_BUCKETS, StatsQuery, StatsView } from './stats.dto';
 import { latencyPercentiles, LatencyBins } from './latency-bins';
-import { StatsMinutes } from './stats-minutes';
+import { KEEP_AFTER_MS, StatsMinutes } from './stats-minutes';
 import { EVERY_BOT, ONE_BOT, StatsParams } from './stats-queries';
 
 const BUCKET_MS: Record<Bucket, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 /** Without `from`, this many buckets up to `to`. */
 const DEFAULT_BUCKETS = 60;
-
-/**
- * An hour's figures are kept once it ended this long ago: a change of status of a row received more than
- * an hour before is noted by a trigger (see the stats_minutes migration), and the hour between leaves any
- * change still in flight time to commit.
- */
-const KEEP_AFTER_MS = 2 * 3_600_000;
 
 interface StatsRow {
   at: Date;
@@ -33,7 +26,8 @@ interface StatsRow {
 
 /**
  * Calls and deliveries per time bucket (contract §3.3 `GET /v1/stats`), computed from the stored rows, or
- * for one bot's hours long past from what an earlier read computed of them while they have not changed.
+ * for hours long past from what StatsKeeper or an earlier read of the bot computed of them while they have
+ * not changed. Without a bot, an hour is read from what was kept only when every bot's is kept.
  * Percentiles come from latency bins 10 % wide: p50Ms and p99Ms are within 5 % (and 0.1 ms) of the
  * nearest-rank percentile of the latencies stored.
  */
