@@ -66,7 +66,7 @@ export class Purger implements OnApplicationBootstrap, OnModuleDestroy {
    * Returns false when there was no such bot.
    */
   async deleteBot(botId: string): Promise<boolean> {
-    const client = await this.sql.pool.connect();
+    const client = await this.sql.connect();
     try {
       await client.query(`SELECT pg_advisory_lock(hashtext($1))`, [lockName('bot', botId)]);
       const result = await client.query(`DELETE FROM bots WHERE id = $1`, [botId]);
@@ -105,7 +105,7 @@ export class Purger implements OnApplicationBootstrap, OnModuleDestroy {
     for (const { kind, target_id: id } of pending) {
       if (this.stopping.signal.aborted) return;
       if (this.active.has(lockName(kind, id))) continue;
-      const client = await this.sql.pool.connect();
+      const client = await this.sql.connect();
       let locked: boolean;
       try {
         [{ locked }] = (await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [lockName(kind, id)])).rows;

@@ -41,14 +41,8 @@ export class ClusterJob {
   }
 
   private async runOnce(wait: boolean): Promise<boolean> {
-    const client = await this.sql.pool.connect();
+    const client = await this.sql.connect();
     let healthy = true;
-    // The pool listens for errors only on idle connections; a connection lost while this one is held
-    // would otherwise be an unhandled error event. Its queries fail, and it is discarded when released.
-    const lost = () => {
-      healthy = false;
-    };
-    client.on('error', lost);
     const key = `hashtext('${this.lock}')`;
     try {
       if (wait) await client.query(`SELECT pg_advisory_lock(${key})`);
@@ -63,7 +57,6 @@ export class ClusterJob {
       healthy = false;
       throw error;
     } finally {
-      client.off('error', lost);
       client.release(!healthy);
     }
   }

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 
 /**
@@ -36,6 +36,24 @@ export class Sql implements OnModuleInit {
     return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
+  /**
+   * A connection of the pool, held until released. The pool listens for errors only on its idle
+   * connections: one lost while held (the database restarted, the network cut) would be an unhandled error
+   * event and take the process down. Here its queries fail instead, and release discards it.
+   */
+  async connect(): Promise<PoolClient> {
+    const client = await this.pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on('error', onError);
+    const release = client.release.bind(client);
+    client.release = (error?: Error | boolean) => {
+      client.off('error', onError);
+      release(error || lost);
+    };
+    return client;
+  }
+
   async query<T extends QueryResultRow = QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<T[]> {
     const result = await this.pool.query<T>(name && this.namedStatements ? { name, text, values } : { text, values });
     return result.rows;
@@ -55,7 +73,7 @@ export class Sql implements OnModuleInit {
   }
 
   private async queryWith<T extends QueryResultRow>(settings: string, text: string, values: unknown[], name: string | undefined): Promise<T[]> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let broken: Error | undefined;
     try {
       await client.query(`BEGIN; ${settings}`);

@@ -21,7 +21,7 @@ export class StatsMinutes {
   async keep(params: StatsParams): Promise<void> {
     const [{ hours }] = await this.sql.query<{ hours: number }>(HOURS_TO_KEEP.text, HOURS_TO_KEEP.values(params), 'stats_hours_to_keep');
     if (hours === 0) return;
-    const client = await this.sql.pool.connect();
+    const client = await this.sql.connect();
     let broken: Error | undefined;
     try {
       await client.query(`BEGIN; SET LOCAL jit = off`);
