@@ -13,7 +13,7 @@ import { DataSource } from 'typeorm';
  * statement's transaction.
  */
 export const INDEX_ORDER = 'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off';
-const NO_JIT = 'SET LOCAL jit = off';
+export const NO_JIT = 'SET LOCAL jit = off';
 
 /**
  * Plain SQL on TypeORM's own pg pool, for hot paths where an ORM round trip costs too much. Named
@@ -72,14 +72,19 @@ export class Sql implements OnModuleInit {
     return this.queryWith(NO_JIT, text, values, name);
   }
 
-  private async queryWith<T extends QueryResultRow>(settings: string, text: string, values: unknown[], name: string | undefined): Promise<T[]> {
+  private queryWith<T extends QueryResultRow>(settings: string, text: string, values: unknown[], name: string | undefined): Promise<T[]> {
+    return this.transaction(settings, async (client) => (await client.query<T>(name && this.namedStatements ? { name, text, values } : { text, values })).rows);
+  }
+
+  /** `work` in one transaction on a held connection, begun with `settings` (SET LOCAL …, or ''). */
+  async transaction<T>(settings: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.connect();
     let broken: Error | undefined;
     try {
       await client.query(`BEGIN; ${settings}`);
-      const result = await client.query<T>(name && this.namedStatements ? { name, text, values } : { text, values });
+      const result = await work(client);
       await client.query('COMMIT');
-      return result.rows;
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
       throw error;

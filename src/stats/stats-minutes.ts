@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../database/sql';
+import { NO_JIT, Sql } from '../database/sql';
 import { HOURS_TO_KEEP, KEEP_HOURS, StatsParams } from './stats-queries';
 
 /**
@@ -21,18 +21,9 @@ export class StatsMinutes {
   async keep(params: StatsParams): Promise<void> {
     const [{ hours }] = await this.sql.query<{ hours: number }>(HOURS_TO_KEEP.text, HOURS_TO_KEEP.values(params), 'stats_hours_to_keep');
     if (hours === 0) return;
-    const client = await this.sql.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query(`BEGIN; SET LOCAL jit = off`);
+    await this.sql.transaction(NO_JIT, async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('bothooks:stats:' || $1))`, [params.bot]);
       await client.query(KEEP_HOURS.text, KEEP_HOURS.values(params));
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 }
