@@ -39,6 +39,17 @@ const left = async (db: Pool, botId: string, connectionId: string) => {
   return rows[0];
 };
 
+/** `next` finishes the purges of the bot and its connection, and nothing of them is left; then it stops. */
+const finishesPurge = async (next: TestApp, botId: string, connectionId: string) => {
+  try {
+    await purged(next.db, 'bot', botId);
+    await purged(next.db, 'connection', connectionId);
+    expect(await left(next.db, botId, connectionId)).toEqual({ invocations: 0, deliveries: 0 });
+  } finally {
+    await next.close();
+  }
+};
+
 describe('Deleting a bot', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -77,14 +88,7 @@ describe('Deleting a bot', () => {
     }
 
     // An instance at the usual pace takes the purge up and finishes it.
-    const next = await startApp({ PURGE_BATCH_SIZE: '500' });
-    try {
-      await purged(next.db, 'bot', bot.id);
-      await purged(next.db, 'connection', connectionId);
-      expect(await left(next.db, bot.id, connectionId)).toEqual({ invocations: 0, deliveries: 0 });
-    } finally {
-      await next.close();
-    }
+    await finishesPurge(await startApp({ PURGE_BATCH_SIZE: '500' }), bot.id, connectionId);
   });
 
   it('resumes a purge cut short by a restart', async () => {
@@ -100,13 +104,9 @@ describe('Deleting a bot', () => {
     expect((await slow.db.query(`SELECT finished_at FROM purges WHERE kind = 'bot' AND target_id = $1`, [bot.id])).rows).toEqual([{ finished_at: null }]);
     await slow.close();
 
-    const next = await startApp(on, { databaseUrl: database.url });
     try {
-      await purged(next.db, 'bot', bot.id);
-      await purged(next.db, 'connection', connectionId);
-      expect(await left(next.db, bot.id, connectionId)).toEqual({ invocations: 0, deliveries: 0 });
+      await finishesPurge(await startApp(on, { databaseUrl: database.url }), bot.id, connectionId);
     } finally {
-      await next.close();
       await database.drop();
     }
   });
