@@ -106,13 +106,13 @@ describe('webhooks: Retry-After, 410 and dropping what waits', () => {
     expect((await t.http.post('/v1/updates/drop').set(...bearer(pullBot.apiKey))).body).toEqual({ dropped: 0 });
 
     const { runtime, bot } = await withRuntime();
-    runtime.onDelivery = () => ({ status: 503, headers: { 'retry-after': '5' } });
+    runtime.onDelivery = () => ({ status: 503, headers: { 'retry-after': '3' } });
     const id = await call(bot);
     await eventually(async () => ((await view(bot, id)).attempts === 1 ? true : undefined));
     expect((await t.http.post('/v1/updates/drop').set(...bearer(bot.apiKey))).body).toEqual({ dropped: 1 });
     expect(await view(bot, id)).toMatchObject({ status: 'dropped', attempts: 1, nextAttemptAt: null });
     // Its retry job comes due and finds nothing to do.
-    await eventually(async () => ((await t.db.query(`SELECT 1 FROM pgboss.job WHERE data->>'invocationId' = $1 AND state = 'completed' AND start_after > created_on + interval '4 seconds'`, [id])).rows.length > 0 ? true : undefined), 15_000);
+    await eventually(async () => ((await t.db.query(`SELECT 1 FROM pgboss.job WHERE data->>'invocationId' = $1 AND state = 'completed' AND start_after > created_on + interval '2 seconds'`, [id])).rows.length > 0 ? true : undefined), 15_000);
     expect(runtime.deliveries).toHaveLength(1);
   });
 
