@@ -1,6 +1,6 @@
 import { Clock } from '../src/common/clock';
 import { Retention } from '../src/database/retention';
-import { bearer, startApp, TestApp, TestBot } from './utils/test-app';
+import { bearer, startApp, startAppAlone, TestApp, TestBot } from './utils/test-app';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
@@ -111,6 +111,29 @@ describe('retention', () => {
 
     expect(await where()).toBe(`invocations_p${day(realNow - 2 * DAY_MS + 60_000)}`);
     expect((await invocation(id)).status).toBe(200);
+  });
+
+  it("keeps yesterday's partition ready from the first day, for a call stamped by a clock a little behind midnight", async () => {
+    // A database of its own: on the shared one, an earlier run may have made yesterday's partition already.
+    const alone = await startAppAlone({ WEBHOOK_IP_ALLOWLIST: '127.0.0.1' });
+    try {
+      const aloneClock = alone.app.get(Clock);
+      await alone.app.get(Retention).run({ wait: true });
+      const yesterday = day(realNow - DAY_MS);
+      const exists = async (name: string) => (await alone.db.query(`SELECT to_regclass($1) IS NOT NULL AS exists`, [name])).rows[0].exists as boolean;
+      expect(await exists(`invocations_p${yesterday}`)).toBe(true);
+      expect(await exists(`connection_deliveries_p${yesterday}`)).toBe(true);
+      const owner = await alone.createBot();
+      const issued = await alone.http.post('/v1/webhooks').set(...bearer(owner.apiKey)).send({ command: '/late' });
+      aloneClock.now = () => Math.floor(realNow / DAY_MS) * DAY_MS - 1000;
+      const res = await alone.http.post(issued.body.url.slice(issued.body.url.indexOf('/w/'))).send('{}');
+      aloneClock.now = () => Date.now();
+      expect(res.status).toBe(202);
+      const [row] = (await alone.db.query(`SELECT tableoid::regclass::text AS part FROM invocations WHERE id = $1`, [res.body.invocationId])).rows;
+      expect(row).toEqual({ part: `invocations_p${yesterday}` });
+    } finally {
+      await alone.close();
+    }
   });
 
   it('removes idempotency records past 24 h, and a repeat after them is a fresh call', async () => {

@@ -9,6 +9,12 @@ import { Sql } from './sql';
 const EVERY_MS = 60 * 60 * 1000;
 /** Day partitions kept ready past today, so that a job stopped for a few days stops no call. */
 export const DAYS_AHEAD = 7;
+/**
+ * And yesterday's, from the first day on: an instance whose clock is a little behind stamps a call just
+ * after midnight with the day before, and a row that lands in the default partition is moved out by the
+ * next run, under which a concurrent insert routed to the default partition fails.
+ */
+const DAYS_BEHIND = 1;
 /** Rows deleted per statement from the small tables, so that no statement holds locks for long. */
 const BATCH = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -101,8 +107,8 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
         const strays = await client.query<{ day: string }>(
           `SELECT DISTINCT to_char((${table.key} AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day FROM ${table.name}_default WHERE ${table.key} >= '${keepFrom}'::date`,
         );
-        const ahead = Array.from({ length: DAYS_AHEAD + 1 }, (_, n) => isoDay(today + n * DAY_MS));
-        for (const day of new Set([...strays.rows.map((row) => row.day), ...ahead])) {
+        const ready = Array.from({ length: DAYS_BEHIND + DAYS_AHEAD + 1 }, (_, n) => isoDay(today + (n - DAYS_BEHIND) * DAY_MS));
+        for (const day of new Set([...strays.rows.map((row) => row.day), ...ready])) {
           await client.query(`SELECT create_day_partition('${table.name}', '${day}'::date)`);
         }
       });
