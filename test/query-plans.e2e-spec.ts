@@ -27,6 +27,8 @@ interface PlanNode {
   'Actual Rows'?: number;
   'Actual Loops'?: number;
   'Rows Removed by Filter'?: number;
+  'Shared Hit Blocks'?: number;
+  'Shared Read Blocks'?: number;
   compiled?: boolean;
   Plans?: PlanNode[];
 }
@@ -39,11 +41,18 @@ function nodes(plan: PlanNode): PlanNode[] {
  * The plan's nodes, run (ANALYZE, and rolled back) when `run`, so that what each scan read is counted;
  * the first node carries whether the statement was compiled (JIT).
  */
-async function explain(db: Pool, query: { text: string; values: unknown[] }, { settings = INDEX_ORDER, run = false } = {}): Promise<PlanNode[]> {
+async function explain(db: Pool, query: { text: string; values: unknown[]; name?: string }, { settings = INDEX_ORDER, run = false } = {}): Promise<PlanNode[]> {
   const client = await db.connect();
   try {
     await client.query(`BEGIN; ${settings}`);
-    const { rows } = await client.query(`EXPLAIN (${run ? 'ANALYZE, ' : ''}FORMAT JSON) ${query.text}`, query.values);
+    // A named statement is prepared and planned for any values (see INDEX_ORDER): explain that plan, the app's.
+    if (query.name) await client.query(`PREPARE ${query.name} AS ${query.text}`);
+    const literals = query.values.map((value) => client.escapeLiteral(String(value))).join(', ');
+    const statement = `EXPLAIN (${run ? 'ANALYZE, BUFFERS, ' : ''}FORMAT JSON) ${query.name ? `EXECUTE ${query.name}(${literals})` : query.text}`;
+    const values = query.name ? [] : query.values;
+    // Run twice, so that the pages counted are the statement's, not the catalog's the first run read.
+    if (run) await client.query(statement, values);
+    const { rows } = await client.query(statement, values);
     const [explained] = rows[0]['QUERY PLAN'];
     const plan = nodes({ ...explained.Plan, compiled: explained.JIT !== undefined });
     // On a partitioned table each partition's scan names the partition's own index: name the parent's.
@@ -55,7 +64,7 @@ async function explain(db: Pool, query: { text: string; values: unknown[] }, { s
     const parentOf = new Map(parents.rows.map((row) => [row.child, row.parent]));
     return plan.map((node) => (node['Index Name'] && parentOf.has(node['Index Name']) ? { ...node, 'Index Name': parentOf.get(node['Index Name']) } : node));
   } finally {
-    await client.query('ROLLBACK');
+    await client.query(`ROLLBACK${query.name ? `; DEALLOCATE ${query.name}` : ''}`);
     client.release();
   }
 }
@@ -67,12 +76,20 @@ async function explain(db: Pool, query: { text: string; values: unknown[] }, { s
 const scansOf = (plan: PlanNode[], table: string) =>
   plan.filter((node) => (node['Relation Name'] ?? '').startsWith(table) && !(node['Actual Loops'] !== undefined && readBy(node) === 0 && node['Node Type'] === 'Seq Scan'));
 const readBy = (node: PlanNode) => ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0)) * (node['Actual Loops'] ?? 1);
+/**
+ * Pages a scan read. Entries that an index condition skips are in no row count: a condition that cannot stop
+ * the scan (a later column's, behind a range on an earlier one) shows only in the pages read. A scan's count
+ * includes the probes of the bot it runs per row (a subplan, listed under whichever scan came first).
+ */
+const blocks = (node: PlanNode) => (node['Shared Hit Blocks'] ?? 0) + (node['Shared Read Blocks'] ?? 0);
+/** The most a scan may read for its rows: a root-to-leaf path, and per row its heap page and a probe of its bot. */
+const pagesFor = (rows: number) => 8 + 3 * rows;
 const described = (plan: PlanNode[]) => plan.map((node) => `${node['Node Type']}${node['Index Name'] ? ` ${node['Index Name']}` : ''}`).join(' > ');
 
 /**
  * What keeps a page from being a range of an index in its order: a scan of the table other than down an
  * index, a sort, or an index scan that reads past what it keeps (a walk of the wrong index, filtering)
- * more than a page's worth of rows.
+ * more than a page's worth of rows, or more pages than its rows are on (index entries skipped unread).
  */
 function detours(plan: PlanNode[], table: string, page: number): string[] {
   const scans = scansOf(plan, table);
@@ -82,6 +99,7 @@ function detours(plan: PlanNode[], table: string, page: number): string[] {
     ...scans.filter((node) => !/^Index (Only )?Scan$/.test(node['Node Type'])).map((node) => `${node['Node Type']} on ${table}`),
     ...plan.filter((node) => /Sort/.test(node['Node Type'])).map((node) => node['Node Type']),
     ...scans.filter((node) => read(node) > page).map((node) => `${read(node)} rows read by ${node['Node Type']} ${node['Index Name']}`),
+    ...scans.filter((node) => blocks(node) > pagesFor(read(node))).map((node) => `${blocks(node)} pages read by ${node['Node Type']} ${node['Index Name']} for ${read(node)} rows`),
   ];
 }
 
@@ -207,7 +225,7 @@ describe('list queries read their index, whatever the table holds', () => {
 
   it('takes from a pull backlog down its index, and counts the queues on their partial indexes', async () => {
     for (const bot of [puller.id, small.id]) {
-      const plan = await explain(t.db, { text: TAKE, values: [bot, 0, 100] }, { run: true });
+      const plan = await explain(t.db, { text: TAKE, values: [bot, 0, 100], name: 'updates_take' }, { run: true });
       // The sorts it cannot avoid must not cost it a compilation that outlasts the statement.
       expect(plan[0].compiled).toBe(false);
       const scans = scansOf(plan, 'invocations');

@@ -20,8 +20,11 @@ export interface InvocationFilter {
  * The primary key gives `ORDER BY id` too, and the planner likes to walk it backwards filtering by bot
  * when the bot has many rows: fast while the newest rows are that bot's, a walk through every other bot's
  * since its last call when they are not. So the first column of the page's index is held to its value by
- * a range (`>= v AND <= v`), not an equality, and the page is ordered by that column and id: equal to it
- * in rows, but an order only that index gives, so the primary key is no way to it.
+ * a one-value array (`= ANY(ARRAY[v])`), which the planner does not take for a constant, and the page is
+ * ordered by that column and id: equal to id order in rows, but an order only that index gives, so the
+ * primary key is no way to it. To the index it is still an equality, so the later columns' equalities
+ * bound the scan: behind a range (`>= v AND <= v`, as this was once written) they only filter it, and a
+ * page walked the bot's entries of every status that sorts below the one asked for.
  *
  * Without a status filter, a bot's or a command's list reads one range of its index per status and
  * merges them (each arm ordered and limited on its own). The statuses are the ones the API accepts as a
@@ -32,7 +35,7 @@ export interface InvocationFilter {
  * it is a probe per row: OFFSET 0 keeps it a subplan, where as a join the planner may hash the rows and
  * lose the index order.
  */
-export function invocationListQuery(filter: InvocationFilter): { text: string; values: unknown[] } {
+export function invocationListQuery(filter: InvocationFilter): { text: string; values: unknown[]; name: string } {
   const values: unknown[] = [];
   const param = (value: unknown): string => {
     values.push(value);
@@ -47,7 +50,7 @@ export function invocationListQuery(filter: InvocationFilter): { text: string; v
   const lead = given[0]?.[0];
   const where = given.map(([column, value], i) => {
     const p = `${param(value)}::varchar`;
-    return i === 0 ? `${column} >= ${p} AND ${column} <= ${p}` : `${column} = ${p}`;
+    return i === 0 ? `${column} = ANY(ARRAY[${p}])` : `${column} = ${p}`;
   });
   if (filter.before !== undefined) where.push(`id < ${param(filter.before)}::uuid`);
   where.push(
@@ -59,8 +62,10 @@ export function invocationListQuery(filter: InvocationFilter): { text: string; v
   const order = lead === undefined ? 'id DESC' : `${lead} DESC, id DESC`;
   const page = (conditions: string[]) => `SELECT ${LIST_COLUMNS} FROM invocations WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
 
+  // One statement per mix of filters, its values all parameters: prepared once per connection.
+  const name = `invocations_list_${[...given.map(([column]) => column), ...(filter.before === undefined ? [] : ['before'])].join('_') || 'all'}`;
   // With no filter the primary key is the index; with a status, every column of the index is fixed.
-  if (lead === undefined || filter.status !== undefined) return { text: page(where), values };
+  if (lead === undefined || filter.status !== undefined) return { text: page(where), values, name };
   const arms = INVOCATION_STATUSES.map((s) => `(${page([...where, `status = '${s}'`])})`);
-  return { text: `SELECT ${LIST_COLUMNS} FROM (${arms.join(' UNION ALL ')}) arms ORDER BY ${order} LIMIT ${limit}`, values };
+  return { text: `SELECT ${LIST_COLUMNS} FROM (${arms.join(' UNION ALL ')}) arms ORDER BY ${order} LIMIT ${limit}`, values, name };
 }

@@ -50,8 +50,8 @@ export class InvocationsService {
     const botId = principal.kind === 'bot' ? botIdFor(principal, query.botId) : query.botId;
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor, [isUuid])[0];
-    const { text, values } = invocationListQuery({ botId, status: query.status, command: query.command, before, limit: limit + 1 });
-    const rows = await this.sql.queryInIndexOrder<InvocationRow>(text, values);
+    const { text, values, name } = invocationListQuery({ botId, status: query.status, command: query.command, before, limit: limit + 1 });
+    const rows = await this.sql.queryInIndexOrder<InvocationRow>(text, values, name);
     const page = rows.slice(0, limit);
     return { items: page.map(view), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
   }
