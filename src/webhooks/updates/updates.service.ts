@@ -44,6 +44,11 @@ export const TAKE = `
   ORDER BY update_id
   LIMIT $3`;
 
+/** An offset confirms every update of the bot's before it: they are delivered, and leave its queue. */
+export const CONFIRM = `
+  UPDATE invocations SET status = 'delivered', attempts = attempts + 1, finished_at = now()
+   WHERE bot_id = $1 AND route = 'pull' AND status = 'queued' AND update_id < $2::bigint RETURNING id`;
+
 /** Pull mode (contract §3.5): Telegram getUpdates over the bot's queue of invocations. */
 @Injectable()
 export class UpdatesService {
@@ -57,12 +62,7 @@ export class UpdatesService {
   /** The JSON answer, built around the messages' text rather than parsing and re-serializing them. */
   async poll(botId: string, request: UpdatesRequest, abort: AbortSignal): Promise<string> {
     if (request.offset !== undefined) {
-      const confirmed = await this.sql.query<{ id: string }>(
-        `UPDATE invocations SET status = 'delivered', attempts = attempts + 1, finished_at = now()
-          WHERE bot_id = $1 AND route = 'pull' AND status = 'queued' AND update_id < $2::bigint RETURNING id`,
-        [botId, request.offset],
-        'updates_confirm',
-      );
+      const confirmed = await this.sql.query<{ id: string }>(CONFIRM, [botId, request.offset], 'updates_confirm');
       for (const { id } of confirmed) void this.notices.publish('invocation_changed', { botId, id });
     }
     const deadline = Date.now() + request.timeoutSeconds * 1000;
