@@ -9,8 +9,13 @@
  * bots with a mix of statuses and a command that almost never comes, and copies real deliveries the same
  * way. Settings: GROWTH_SIZES (invocations at each step, 0,1000000,5000000), GROWTH_DELIVERIES (at most
  * this many deliveries, 1000000), GROWTH_BACKLOGS (pull backlogs drained, 12000,500000), GROWTH_DRAIN
- * (updates drained from each backlog, 12000), BENCH_CONNECTIONS (32), BENCH_DURATION (seconds per call
+ * (updates drained from each backlog, 12000), GROWTH_EXPIRED (rows copied into days past the retention at
+ * the largest size, for the retention run, 1000000), BENCH_CONNECTIONS (32), BENCH_DURATION (seconds per call
  * run, 5), GROWTH_LIST_SECONDS (seconds per list run, 3), GROWTH_LIST_CONNECTIONS (4), BENCH_LOG.
+ *
+ * At the largest size, the retention run: GROWTH_EXPIRED more rows in the five days before the retention
+ * (30 days, the default), then receive-async once on its own and once while those days are dropped, as the
+ * hourly job drops them (drop_day_partitions), and the p99 of both.
  */
 import { cpus, totalmem } from 'node:os';
 import { Pool } from 'pg';
@@ -23,6 +28,10 @@ const SIZES = intList('GROWTH_SIZES', [0, 1_000_000, 5_000_000]);
 const MAX_DELIVERIES = positiveInt('GROWTH_DELIVERIES', 1_000_000);
 const BACKLOGS = intList('GROWTH_BACKLOGS', [12_000, 500_000]);
 const DRAIN = positiveInt('GROWTH_DRAIN', 12_000);
+const EXPIRED = positiveInt('GROWTH_EXPIRED', 1_000_000);
+const RETENTION_DAYS = 30;
+const EXPIRED_DAYS = 5;
+const DAY_MS = 86_400_000;
 const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 32);
 const CALL_SECONDS = positiveInt('BENCH_DURATION', 5);
 const LIST_SECONDS = positiveInt('GROWTH_LIST_SECONDS', 3);
@@ -73,15 +82,18 @@ const uuidV7 = (ms: string, n: string) => {
   return `(substr(${h}, 1, 8) || '-' || substr(${h}, 9, 4) || '-7' || substr(${h}, 13, 3) || '-8' || substr(${h}, 16, 3) || '-' || substr(${h}, 19, 12))::uuid`;
 };
 
+/** Receive times packed 50 to the millisecond up to now. */
+const PACKED_UP_TO_NOW = 'clock.now_ms - ($2::bigint - g) / 50';
+
 /**
- * Copies of the real rows, numbered $1..$2, with receive times packed 50 to the millisecond up to now:
- * fresh ids in arrival order, the bots, statuses and commands given by the row's number.
+ * Copies of the real rows, numbered $1..$2, with receive times given by `ms` (of the row's number g and the
+ * clock's now_ms): fresh ids in arrival order, the bots, statuses and commands given by the row's number.
  */
-function copyInvocations(bots: string, status: string, route: string, command: string): string {
+function copyInvocations(bots: string, status: string, route: string, command: string, ms = PACKED_UP_TO_NOW): string {
   return `
     WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms),
     numbered AS (
-      SELECT g, clock.now_ms - ($2::bigint - g) / 50 AS ms FROM clock, generate_series($1::bigint, $2::bigint) g
+      SELECT g, ${ms} AS ms FROM clock, generate_series($1::bigint, $2::bigint) g
     )
     INSERT INTO invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, route, status, payload, body, sealed,
                              http_status, answer, error, attempts, received_at, finished_at)
@@ -153,6 +165,27 @@ class Growth {
       await this.db.query(copyInvocations(`'${bot.id}'`, `'queued'`, `'pull'`, 't.command'), [this.copied + 1, this.copied + rows]);
       this.copied += rows;
     }
+  }
+
+  /**
+   * `rows` copies spread evenly over the days from 35 to 31 days ago, each day with a partition of its own,
+   * as the job would have made them: what the next retention run drops.
+   */
+  async expired(rows: number): Promise<void> {
+    await this.db.query(
+      `SELECT create_day_partition('invocations', (now() AT TIME ZONE 'UTC')::date - n) FROM generate_series(${RETENTION_DAYS + 1}, ${RETENTION_DAYS + EXPIRED_DAYS}) n`,
+    );
+    const bots = `(ARRAY[${this.setup.fillers.map((b) => `'${b.id}'`).join(',')}])[1 + g % ${FILLER_BOTS}]`;
+    // From midnight 35 days ago, the rows of each batch a slice of the five days further on.
+    const start = `((extract(epoch FROM (now() AT TIME ZONE 'UTC')::date - ${RETENTION_DAYS + EXPIRED_DAYS}) * 1000)::bigint)`;
+    const ms = `${start} + (g - ${this.copied}) * ${Math.floor((EXPIRED_DAYS * DAY_MS) / rows)}`;
+    const first = this.copied;
+    for (let done = 0; done < rows; done += FILL_BATCH) {
+      const batch = Math.min(FILL_BATCH, rows - done);
+      await this.db.query(copyInvocations(bots, `'answered'`, `'sync'`, 't.command', ms), [first + done + 1, first + done + batch]);
+      process.stdout.write(`  expired invocations: ${done + batch}\n`);
+    }
+    this.copied = first + rows;
   }
 
   count(table: string): Promise<number> {
@@ -268,6 +301,32 @@ async function measureDrain(setup: Setup, growth: Growth, db: Pool, size: number
   await call('DELETE', `${setup.baseUrl}/v1/bots/${bot.id}`, setup.adminKey);
 }
 
+/**
+ * receive-async on its own, then again while the expired days are dropped in the middle of the run, as the
+ * retention job drops them: the p99 of both, how long the drop took and how many day partitions it dropped.
+ */
+async function measureRetention(setup: Setup, growth: Growth, db: Pool, pid: number, figures: Figures): Promise<void> {
+  await growth.expired(EXPIRED);
+  await db.query('VACUUM ANALYZE invocations');
+  const request: RequestSpec = { method: 'POST', url: setup.asyncUrl, headers: JSON_HEADERS, body: CALL_BODY, expectedStatus: 202 };
+  const alone = checked('receive-async', summarize([await drive(request, pid, CONNECTIONS, CALL_SECONDS)], 202));
+  const run = drive(request, pid, CONNECTIONS, CALL_SECONDS);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const started = performance.now();
+  const [{ dropped }] = (
+    await db.query(`SELECT drop_day_partitions('invocations', (now() AT TIME ZONE 'UTC')::date - ${RETENTION_DAYS}) AS dropped`)
+  ).rows;
+  const dropMs = performance.now() - started;
+  const beside = checked('receive-async beside the retention run', summarize([await run], 202));
+  figures['retention: rows in expired days'] = EXPIRED;
+  figures['retention: day partitions dropped'] = dropped;
+  figures['retention: drop ms'] = dropMs;
+  figures['retention: receive-async p99 ms, alone'] = alone.p99;
+  figures['retention: receive-async p99 ms, beside the drop'] = beside.p99;
+  figures['retention: receive-async req/s, alone'] = alone.reqPerSec;
+  figures['retention: receive-async req/s, beside the drop'] = beside.reqPerSec;
+}
+
 async function setUp(baseUrl: string, adminKey: string, peers: { runtimeUrl: string; backendUrl: string }): Promise<Setup> {
   const issue = { command: '/onPayment', userId: 42, chatId: 42, content: { orderId: 'A-1001', plan: 'pro' }, expiresIn: 86_400 };
   const syncBot = await call('POST', `${baseUrl}/v1/bots`, adminKey, { name: 'growth sync', runtimeUrl: peers.runtimeUrl });
@@ -328,8 +387,11 @@ async function main(): Promise<number> {
       for (const backlog of BACKLOGS) await measureDrain(setup, growth, db, backlog, figures);
       steps.push({ size, invocations, deliveries, figures });
     }
+    const retention: Figures = {};
+    if (SIZES.length > 1) await measureRetention(setup, growth, db, bothooks.pid!, retention);
     const [{ server_version: postgres }] = (await db.query('SHOW server_version')).rows;
     report(steps, postgres);
+    for (const [name, value] of Object.entries(retention)) console.log(`${name.padEnd(52)}  ${Number.isInteger(value) ? value : value.toFixed(1)}`);
     return 0;
   } finally {
     for (const step of cleanup.reverse()) {
