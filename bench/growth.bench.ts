@@ -15,7 +15,8 @@
  *
  * At the largest size, the retention run: GROWTH_EXPIRED more rows in the five days before the retention
  * (30 days, the default), then receive-async once on its own and once while those days are dropped, as the
- * hourly job drops them (drop_day_partitions), and the p99 of both.
+ * hourly job drops them (drop_day_partitions), and the p99 of both; and the bytes per row of one of those
+ * days as filled and once its indexes are rebuilt, as the job compacts a day once it is over.
  */
 import { cpus, totalmem } from 'node:os';
 import { Pool } from 'pg';
@@ -124,14 +125,21 @@ class Growth {
     if (count === 0) throw new Error('no real invocations to copy');
   }
 
+  /** The filler bots, statuses, routes and commands of the copies, by the row's number g. */
+  private mix() {
+    return {
+      bots: `(ARRAY[${this.setup.fillers.map((b) => `'${b.id}'`).join(',')}])[1 + g % ${FILLER_BOTS}]`,
+      // One in twenty failed, one in twenty waiting in a pull queue, a fifth delivered, the rest answered.
+      status: `(CASE WHEN g % 20 = 0 THEN 'failed' WHEN g % 20 = 1 THEN 'queued' WHEN g % 5 = 2 THEN 'delivered' ELSE 'answered' END)`,
+      route: `(CASE WHEN g % 20 = 1 OR g % 5 = 2 THEN 'pull' ELSE 'sync' END)`,
+      // Each filler bot gets one call of the rare command per 200,000 rows.
+      command: `(CASE WHEN g % 200000 < ${FILLER_BOTS} THEN '${RARE}' ELSE t.command END)`,
+    };
+  }
+
   async fillInvocations(target: number): Promise<void> {
     const current = await this.count('invocations');
-    const bots = `(ARRAY[${this.setup.fillers.map((b) => `'${b.id}'`).join(',')}])[1 + g % ${FILLER_BOTS}]`;
-    // One in twenty failed, one in twenty waiting in a pull queue, a fifth delivered, the rest answered.
-    const status = `(CASE WHEN g % 20 = 0 THEN 'failed' WHEN g % 20 = 1 THEN 'queued' WHEN g % 5 = 2 THEN 'delivered' ELSE 'answered' END)`;
-    const route = `(CASE WHEN g % 20 = 1 OR g % 5 = 2 THEN 'pull' ELSE 'sync' END)`;
-    // Each filler bot gets one call of the rare command per 200,000 rows.
-    const command = `(CASE WHEN g % 200000 < ${FILLER_BOTS} THEN '${RARE}' ELSE t.command END)`;
+    const { bots, status, route, command } = this.mix();
     for (let done = current; done < target; done += FILL_BATCH) {
       const rows = Math.min(FILL_BATCH, target - done);
       await this.db.query(copyInvocations(bots, status, route, command), [this.copied + 1, this.copied + rows]);
@@ -175,14 +183,14 @@ class Growth {
     await this.db.query(
       `SELECT create_day_partition('invocations', (now() AT TIME ZONE 'UTC')::date - n) FROM generate_series(${RETENTION_DAYS + 1}, ${RETENTION_DAYS + EXPIRED_DAYS}) n`,
     );
-    const bots = `(ARRAY[${this.setup.fillers.map((b) => `'${b.id}'`).join(',')}])[1 + g % ${FILLER_BOTS}]`;
+    const { bots, status, route, command } = this.mix();
     // From midnight 35 days ago, the rows of each batch a slice of the five days further on.
     const start = `((extract(epoch FROM (now() AT TIME ZONE 'UTC')::date - ${RETENTION_DAYS + EXPIRED_DAYS}) * 1000)::bigint)`;
     const ms = `${start} + (g - ${this.copied}) * ${Math.floor((EXPIRED_DAYS * DAY_MS) / rows)}`;
     const first = this.copied;
     for (let done = 0; done < rows; done += FILL_BATCH) {
       const batch = Math.min(FILL_BATCH, rows - done);
-      await this.db.query(copyInvocations(bots, `'answered'`, `'sync'`, 't.command', ms), [first + done + 1, first + done + batch]);
+      await this.db.query(copyInvocations(bots, status, route, command, ms), [first + done + 1, first + done + batch]);
       process.stdout.write(`  expired invocations: ${done + batch}\n`);
     }
     this.copied = first + rows;
@@ -193,6 +201,23 @@ class Growth {
   }
 
   /** Table, indexes and TOAST per row, summed over the table's partitions when it has any. */
+  /**
+   * The newest of the expired days, its bytes per row as filled and after the retention job's compaction
+   * (its indexes rebuilt packed, as the job does once a day is over).
+   */
+  async compaction(): Promise<{ filled: number; compacted: number }> {
+    const [{ name }] = (
+      await this.db.query(
+        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = 'invocations'::regclass AND c.relname ~ '^invocations_p[0-9]{8}$' AND to_date(right(c.relname, 8), 'YYYYMMDD') < (now() AT TIME ZONE 'UTC')::date - ${RETENTION_DAYS}
+          ORDER BY c.relname DESC LIMIT 1`,
+      )
+    ).rows;
+    const filled = await this.bytesPerRow(name);
+    await this.db.query(`REINDEX TABLE CONCURRENTLY ${name}`);
+    return { filled, compacted: await this.bytesPerRow(name) };
+  }
+
   async bytesPerRow(table: string): Promise<number> {
     // A partitioned table's own size is 0 and its partitions hold the rows; a plain table is its own tree.
     const [{ bytes }] = (
@@ -308,6 +333,9 @@ async function measureDrain(setup: Setup, growth: Growth, db: Pool, size: number
 async function measureRetention(setup: Setup, growth: Growth, db: Pool, pid: number, figures: Figures): Promise<void> {
   await growth.expired(EXPIRED);
   await db.query('VACUUM ANALYZE invocations');
+  const { filled, compacted } = await growth.compaction();
+  figures['bytes per invocation of a day, as filled'] = filled;
+  figures['bytes per invocation of a day, compacted'] = compacted;
   const request: RequestSpec = { method: 'POST', url: setup.asyncUrl, headers: JSON_HEADERS, body: CALL_BODY, expectedStatus: 202 };
   const alone = checked('receive-async', summarize([await drive(request, pid, CONNECTIONS, CALL_SECONDS)], 202));
   const run = drive(request, pid, CONNECTIONS, CALL_SECONDS);

@@ -136,6 +136,54 @@ describe('retention', () => {
     }
   });
 
+  it("rebuilds a closed day's indexes packed, once, and every row reads as before", async () => {
+    const alone = await startAppAlone();
+    try {
+      const owner = await alone.createBot();
+      const job = alone.app.get(Retention);
+      await job.run({ wait: true });
+      const dayStart = Math.floor(realNow / DAY_MS) * DAY_MS - 3 * DAY_MS;
+      const partition = `invocations_p${day(dayStart)}`;
+      await alone.db.query(`SELECT create_day_partition('invocations', $1::date)`, [new Date(dayStart).toISOString().slice(0, 10)]);
+      // A day of calls in arrival order, a quarter of them the owner's, the rest other bots', of every status.
+      await alone.db.query(
+        `WITH g AS (SELECT g, $2::bigint + g * 1000 AS ms, lpad(to_hex($2::bigint + g * 1000), 12, '0') || lpad(to_hex(g), 18, '0') AS h FROM generate_series(1, 20000) g)
+         INSERT INTO invocations (id, webhook_id, bot_id, command, method, route, status, payload, received_at)
+         SELECT (substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-7' || substr(h, 13, 3) || '-8' || substr(h, 16, 3) || '-' || substr(h, 19, 12))::uuid,
+                gen_random_uuid(), CASE WHEN g % 4 = 0 THEN $1 ELSE 'other' || g % 7 END, '/c' || g % 3, 'POST', 'sync',
+                (ARRAY['received', 'queued', 'delivered', 'answered', 'failed', 'dropped'])[1 + g % 6], '{}', to_timestamp(ms / 1000.0)
+           FROM g`,
+        [owner.id, dayStart],
+      );
+      // What a rebuild cut short leaves: an index that never became valid.
+      await alone.db.query(`CREATE UNIQUE INDEX CONCURRENTLY ${partition}_unfinished ON ${partition} (bot_id)`).catch(() => undefined);
+      const indexes = async () =>
+        (await alone.db.query(`SELECT c.relname AS name, pg_relation_size(c.oid)::int AS bytes, i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass ORDER BY c.relname`, [partition])).rows;
+      const before = await indexes();
+      expect(before.filter((index) => !index.valid).map((index) => index.name)).toEqual([`${partition}_unfinished`]);
+      const page = async () => (await alone.http.get('/v1/invocations?limit=100').set(...bearer(owner.apiKey))).body.items.map((item: { id: string }) => item.id);
+      const listed = await page();
+      expect(listed).toHaveLength(100);
+
+      await job.run({ wait: true });
+
+      const after = await indexes();
+      expect(after.map((index) => index.name)).toEqual(before.filter((index) => index.valid).map((index) => index.name));
+      const total = (list: Array<{ bytes: number }>) => list.reduce((sum, index) => sum + index.bytes, 0);
+      expect(total(after)).toBeLessThan(0.8 * total(before.filter((index) => index.valid)));
+      expect(await page()).toEqual(listed);
+      const compacted = async () => (await alone.db.query(`SELECT name, compacted_at FROM compacted_partitions ORDER BY name`)).rows;
+      const once = await compacted();
+      expect(once.map((row) => row.name)).toEqual([partition]);
+
+      await job.run({ wait: true });
+      expect(await compacted()).toEqual(once);
+      expect(await indexes()).toEqual(after);
+    } finally {
+      await alone.close();
+    }
+  });
+
   it('removes idempotency records past 24 h, and a repeat after them is a fresh call', async () => {
     const { path, webhookId } = await issue();
     const first = await call(path, 'order-1');

@@ -15,6 +15,11 @@ export const DAYS_AHEAD = 7;
  * next run, under which a concurrent insert routed to the default partition fails.
  */
 const DAYS_BEHIND = 1;
+/**
+ * How long a rebuild of a day's indexes may take: far past the pool's query timeout, which would cut it
+ * short and leave its unfinished copies behind.
+ */
+const COMPACT_TIMEOUT_MS = 60 * 60 * 1000;
 /** Rows deleted per statement from the small tables, so that no statement holds locks for long. */
 const BATCH = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -63,9 +68,9 @@ const KEPT_STATS = [
  * Retention (contract §6): invocations and connection deliveries are kept in one partition per UTC day,
  * and a day is dropped whole once it is older than its table's retention (rows are kept at least that
  * many days, at most a day more), with no DELETE scan. The job also keeps partitions ready for the days
- * ahead, gives days the default partition caught a partition of their own, and empties the small tables
- * of what has expired. It runs at start and every hour, on one instance at a time: the others find the
- * advisory lock taken and leave the run to its holder.
+ * ahead, gives days the default partition caught a partition of their own, rebuilds a closed day's
+ * indexes packed, and empties the small tables of what has expired. It runs at start and every hour, on one
+ * instance at a time: the others find the advisory lock taken and leave the run to its holder.
  */
 @Injectable()
 export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
@@ -73,7 +78,7 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly job: ClusterJob;
 
   constructor(
-    sql: Sql,
+    private readonly sql: Sql,
     private readonly clock: Clock,
     @Inject(retentionConfig.KEY) private readonly config: ConfigType<typeof retentionConfig>,
   ) {
@@ -119,13 +124,46 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
       await this.step('forgetting the stats kept of dropped days', async () => {
         for (const sweep of KEPT_STATS) while ((await client.query(sweep.replaceAll(':before', `'${keepFrom}'::date`))).rowCount === BATCH);
       });
+      await this.step(`compacting a closed day of ${table.name}`, () => this.compact(client, table.name, isoDay(today - DAY_MS)));
     }
+    await this.step('forgetting the compaction of dropped days', async () => {
+      await client.query(`DELETE FROM compacted_partitions WHERE to_regclass(name) IS NULL`);
+    });
     const at = `'${new Date(now - CLOCK_SKEW_MS).toISOString()}'::timestamptz`;
     for (const sweep of SWEEPS) {
       await this.step('removing expired rows', async () => {
         while ((await client.query(sweep.replaceAll(':now', at))).rowCount === BATCH);
       });
     }
+  }
+
+  /**
+   * Rebuilds the indexes of the newest day before `closedBefore` not compacted yet, one day a run. A day's
+   * calls arrive in id order, but each index holds one range per bot and status (or command), all growing
+   * at once, and a page that fills inside an index splits in half: a day ends with its indexes about half
+   * empty. Once the day is over its rows hardly change (a late retry at most), so one rebuild leaves them
+   * packed for the rest of the retention. CONCURRENTLY, so calls and lists go on meanwhile; the embedded
+   * database has one session, where there is no one to go on.
+   */
+  private async compact(client: PoolClient, table: string, closedBefore: string): Promise<void> {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = '${table}'::regclass AND c.relname ~ '^${table}_p[0-9]{8}$'
+          AND to_date(right(c.relname, 8), 'YYYYMMDD') < '${closedBefore}'::date
+          AND NOT EXISTS (SELECT 1 FROM compacted_partitions k WHERE k.name = c.relname)
+        ORDER BY c.relname DESC LIMIT 1`,
+    );
+    if (rows.length === 0) return;
+    const [{ name }] = rows;
+    const concurrently = this.sql.embedded ? '' : 'CONCURRENTLY ';
+    // A rebuild cut short (the process stopped mid-way) leaves its unfinished copies, invalid: they go first.
+    const leftovers = await client.query<{ index: string }>(`SELECT indexrelid::regclass::text AS index FROM pg_index WHERE indrelid = '${name}'::regclass AND NOT indisvalid`);
+    for (const { index } of leftovers.rows) await client.query(`DROP INDEX ${concurrently}IF EXISTS ${index}`);
+    // node-pg takes a timeout per query, though its types do not say so.
+    const rebuild = { text: `REINDEX TABLE ${concurrently}${name}`, query_timeout: COMPACT_TIMEOUT_MS };
+    await client.query(rebuild);
+    await client.query(`INSERT INTO compacted_partitions (name) VALUES ('${name}') ON CONFLICT DO NOTHING`);
+    this.logger.log(`compacted the indexes of ${name}`);
   }
 
   private async step(what: string, work: () => Promise<void>): Promise<void> {

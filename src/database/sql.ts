@@ -26,12 +26,15 @@ export class Sql implements OnModuleInit {
   // The embedded database (PGlite) serves every socket connection from one session, so a statement one
   // connection prepared is "already exists" to the next: there, statements go unnamed.
   private namedStatements = true;
+  /** Whether the database is the embedded one (PGlite): one session for every connection. */
+  embedded = false;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async onModuleInit(): Promise<void> {
     const [{ version }] = await this.query<{ version: string }>('SELECT version()');
-    this.namedStatements = !version.includes('PGlite');
+    this.embedded = version.includes('PGlite');
+    this.namedStatements = !this.embedded;
   }
 
   get pool(): Pool {
