@@ -118,7 +118,7 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
         }
       });
       await this.step(`dropping ${table.name} partitions`, async () => {
-        const [{ dropped }] = (await client.query<{ dropped: number }>(`SELECT drop_day_partitions('${table.name}', '${keepFrom}'::date) AS dropped`)).rows;
+        const [{ dropped }] = (await client.query<{ dropped: number }>(`CALL drop_expired_days('${table.name}', '${keepFrom}'::date)`)).rows;
         if (dropped > 0) this.logger.log(`dropped ${dropped} day partition(s) of ${table.name} before ${keepFrom}`);
       });
       await this.step('forgetting the stats kept of dropped days', async () => {
