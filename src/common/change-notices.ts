@@ -20,6 +20,8 @@ export interface ChangeNoticeTypes {
   update_ready: { botId: string };
   /** An invocation was written or changed status; readers fetch it again, so the notice stays small. */
   invocation_changed: { botId: string; id: string };
+  /** An instance has event streams open, or no longer; `asks`: instances that have say so. */
+  stream_watch: { instance: string; watching: boolean; asks?: boolean };
 }
 
 export type ChangeKind = keyof ChangeNoticeTypes;
@@ -40,11 +42,14 @@ const LISTENER_NAME = 'bothooks-notices';
 const CONFIRMED: ReadonlySet<ChangeKind> = new Set(['bot_deleted', 'api_key_revoked', 'connection_changed', 'url_keys_rotated', 'circuit_changed']);
 const CONFIRM_MS = 1000;
 /**
- * Notices for this instance's own readers only: an invocation's changes feed the event streams open on
- * the instance that made them. Sending one per call to every instance would put a statement on the
- * receive path for readers that are seldom there.
+ * An invocation's changes feed the event streams (GET /v1/invocations/stream), which may be open on any
+ * instance. They go to the other instances only while one of them has a stream open: a statement per batch
+ * of calls on the receive path, for readers that are seldom there, is paid only when they are. An instance
+ * with streams open says so when its first opens, every WATCH_BEAT_MS after, and when its last closes; one
+ * that has not said so for WATCH_TTL_MS (stopped without a word) is taken to watch no more.
  */
-const IN_PROCESS: ReadonlySet<ChangeKind> = new Set(['invocation_changed']);
+const WATCH_BEAT_MS = 10_000;
+const WATCH_TTL_MS = 30_000;
 
 type Wire =
   /** `from` is the instance that published it, which has applied it already; `ack` asks for a confirmation. */
@@ -74,11 +79,17 @@ export class ChangeNotices implements OnModuleInit, OnApplicationShutdown {
   private reconnects = 0;
   private probe: NodeJS.Timeout | null = null;
   private readonly awaitingAcks = new Map<string, { acks: number; expected: number | null; done: () => void }>();
+  /** The other instances with event streams open, by when they last said so. */
+  private readonly watchers = new Map<string, number>();
+  private watching = false;
+  private watchBeat: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly sql: Sql,
     private readonly location: DatabaseLocation,
-  ) {}
+  ) {
+    this.subscribe('stream_watch', (notice) => this.heard(notice));
+  }
 
   /**
    * Applies the change here, then tells the other instances. Resolves once the notice is sent; a failure
@@ -86,7 +97,7 @@ export class ChangeNotices implements OnModuleInit, OnApplicationShutdown {
    */
   async publish<K extends ChangeKind>(kind: K, notice: ChangeNoticeTypes[K]): Promise<void> {
     this.apply(kind, notice);
-    if (!this.clustered || IN_PROCESS.has(kind)) return;
+    if (!this.clustered || (kind === 'invocation_changed' && !this.othersWatch())) return;
     try {
       if (CONFIRMED.has(kind)) await this.sendConfirmed(kind, notice);
       else await this.outbox.submit(JSON.stringify({ from: this.instance, kind, notice } satisfies Wire));
@@ -107,6 +118,34 @@ export class ChangeNotices implements OnModuleInit, OnApplicationShutdown {
     return () => set.delete(entry);
   }
 
+  /** Whether this instance has event streams open: while it has, the others send it their invocations' changes. */
+  setWatching(watching: boolean): void {
+    if (watching === this.watching) return;
+    this.watching = watching;
+    if (this.watchBeat) clearInterval(this.watchBeat);
+    this.watchBeat = watching ? setInterval(() => this.announceWatch(false), WATCH_BEAT_MS).unref() : null;
+    this.announceWatch(false);
+  }
+
+  private announceWatch(asks: boolean): void {
+    if (this.clustered) void this.publish('stream_watch', { instance: this.instance, watching: this.watching, asks });
+  }
+
+  private heard({ instance, watching, asks }: ChangeNoticeTypes['stream_watch']): void {
+    if (instance === this.instance) return;
+    if (watching) this.watchers.set(instance, Date.now());
+    else this.watchers.delete(instance);
+    if (asks && this.watching) this.announceWatch(false);
+  }
+
+  private othersWatch(): boolean {
+    for (const [instance, at] of this.watchers) {
+      if (Date.now() - at < WATCH_TTL_MS) return true;
+      this.watchers.delete(instance);
+    }
+    return false;
+  }
+
   /** Called when notices may have been missed: the subscriber drops whatever it keeps. */
   onResync(flush: () => void): () => void {
     this.resyncs.add(flush);
@@ -121,6 +160,7 @@ export class ChangeNotices implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     if (this.probe) clearInterval(this.probe);
+    if (this.watchBeat) clearInterval(this.watchBeat);
     await this.outbox.drain();
     await this.client?.end().catch(() => undefined);
     this.client = null;
@@ -185,6 +225,8 @@ export class ChangeNotices implements OnModuleInit, OnApplicationShutdown {
     this.client = client;
     this.clustered = true;
     this.probe ??= setInterval(() => void this.client?.query('SELECT 1').catch(() => undefined), PROBE_MS).unref();
+    // Whoever has streams open says so now: notices missed while this was not listening included theirs.
+    this.announceWatch(true);
   }
 
   private receive(payload: string | undefined): void {

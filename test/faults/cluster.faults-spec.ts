@@ -197,6 +197,46 @@ describe('a cluster on one Postgres', () => {
     expect(figures.worst).toBeLessThan(200);
   });
 
+  it("shows on instance 1's event stream the calls instance 2 takes and the changes instance 3 makes", async () => {
+    const bot = await admin.createBot();
+    const url = await issue(bot);
+    let text = '';
+    const stream = httpRequest(`${apps[0].url}/v1/invocations/stream?botId=${bot.id}`, { headers: auth(run.adminKey), agent: false });
+    const opened = new Promise<void>((resolve, reject) => {
+      stream.on('response', (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        resolve();
+      });
+      stream.on('error', reject);
+    });
+    stream.end();
+    try {
+      await opened;
+      const events = () =>
+        text
+          .split('\n\n')
+          .filter((block) => block.startsWith('event: invocation\n'))
+          .map((block) => JSON.parse(block.split('\n').find((line) => line.startsWith('data: '))!.slice(6)) as { id: string; status: string });
+      // Instances 2 and 3 hear within moments that instance 1 has a stream open; calls before that go unsaid.
+      const ids: string[] = [];
+      const shown = () => events().find((event) => ids.includes(event.id));
+      await waitFor(async () => {
+        const res = await http[1].post(url, undefined, { n: ids.length });
+        expectStatus(res, 202, 'calling on instance 2');
+        ids.push(res.body.invocationId);
+        return shown() !== undefined;
+      }, 10_000);
+      expect(shown()).toMatchObject({ status: 'queued' });
+      expectStatus(await http[2].post('/v1/updates/drop', bot.apiKey, {}), 200, 'dropping on instance 3');
+      const dropped = () => events().some((event) => event.id === shown()!.id && event.status === 'dropped');
+      await waitFor(dropped, 5_000);
+      expect(dropped()).toBe(true);
+    } finally {
+      stream.destroy();
+    }
+  });
+
   it('fails fast on instances 2 and 3 once a connection circuit opened through instance 1', async () => {
     const dead = await FakeBackend.start();
     dead.onMessage = () => ({ status: 500 });

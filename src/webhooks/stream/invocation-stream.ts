@@ -30,7 +30,7 @@ export class InvocationStream implements OnModuleDestroy {
 
   constructor(
     private readonly invocations: InvocationsService,
-    notices: ChangeNotices,
+    private readonly notices: ChangeNotices,
     @Inject(consoleConfig.KEY) config: ConfigType<typeof consoleConfig>,
   ) {
     this.unsubscribe = notices.subscribe('invocation_changed', ({ botId, id }) => {
@@ -52,12 +52,18 @@ export class InvocationStream implements OnModuleDestroy {
     res.write(': open\n\n');
     const subscriber: Subscriber = { principal, botId, res };
     this.subscribers.add(subscriber);
-    res.on('close', () => this.subscribers.delete(subscriber));
+    // Changes made on other instances reach this one only while it has streams open.
+    this.notices.setWatching(true);
+    res.on('close', () => {
+      this.subscribers.delete(subscriber);
+      if (this.subscribers.size === 0) this.notices.setWatching(false);
+    });
   }
 
   onModuleDestroy(): void {
     this.unsubscribe();
     clearInterval(this.heartbeat);
+    this.notices.setWatching(false);
     for (const { res } of this.subscribers) res.end();
     this.subscribers.clear();
   }
