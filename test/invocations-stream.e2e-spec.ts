@@ -88,11 +88,21 @@ describe('GET /v1/invocations/stream: invocations as they happen', () => {
 
   it('shows an async call queued, then delivered by the background worker', async () => {
     const stream = await open(`?botId=${bot.id}`, bot.apiKey);
-    const { webhookId, res } = await call(bot, { mode: 'async' });
-    expect(res.status).toBe(202);
+    let webhookId = '';
     const mine = () => stream.events.filter((e) => e.webhookId === webhookId).map((e) => e.status);
-    await stream.until(() => mine().includes('delivered'), 'the delivered invocation');
-    expect(mine()[0]).toBe('queued');
+    // The runtime answers only once the stream has shown the call waiting: a stream reads each row back as
+    // it is stored, so a delivery done first (by any instance's worker) would leave only its last state to show.
+    const shownQueued = stream.until(() => mine().includes('queued'), 'the queued invocation');
+    fixture.runtime.onDelivery = () => ({ body: { messages: ['hello from the runtime'] }, until: shownQueued });
+    try {
+      const called = await call(bot, { mode: 'async' });
+      webhookId = called.webhookId;
+      expect(called.res.status).toBe(202);
+      await stream.until(() => mine().includes('delivered'), 'the delivered invocation');
+      expect(mine()[0]).toBe('queued');
+    } finally {
+      fixture.runtime.onDelivery = () => ({ body: { messages: ['hello from the runtime'] } });
+    }
   });
 
   it('shows a waiting call dropped from the update queue', async () => {
