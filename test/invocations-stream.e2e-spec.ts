@@ -93,7 +93,11 @@ describe('GET /v1/invocations/stream: invocations as they happen', () => {
     // The runtime answers only once the stream has shown the call waiting: a stream reads each row back as
     // it is stored, so a delivery done first (by any instance's worker) would leave only its last state to show.
     const shownQueued = stream.until(() => mine().includes('queued'), 'the queued invocation');
-    fixture.runtime.onDelivery = () => ({ body: { messages: ['hello from the runtime'] }, until: shownQueued });
+    const answer = fixture.runtime.onDelivery;
+    fixture.runtime.onDelivery = (delivery) => {
+      const reply = answer(delivery);
+      return reply === 'hang' ? reply : { ...reply, until: shownQueued };
+    };
     try {
       const called = await call(bot, { mode: 'async' });
       webhookId = called.webhookId;
@@ -101,7 +105,7 @@ describe('GET /v1/invocations/stream: invocations as they happen', () => {
       await stream.until(() => mine().includes('delivered'), 'the delivered invocation');
       expect(mine()[0]).toBe('queued');
     } finally {
-      fixture.runtime.onDelivery = () => ({ body: { messages: ['hello from the runtime'] } });
+      fixture.runtime.onDelivery = answer;
     }
   });
 
