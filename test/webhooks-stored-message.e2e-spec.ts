@@ -143,6 +143,16 @@ describe('webhooks: the §3.4 message, stored once and with secrets sealed', () 
     }
   });
 
+  it("stores of the message only what the row's columns do not hold, and hands it out whole", async () => {
+    const queued = await issue(pullBot.apiKey, { command: '/store', content: 'issued', params: { k: 'v' }, chatId: 'chat-stored' });
+    const id = (await call(queued.url, CALLS[0])).body.invocationId;
+    const message = (await pull(pullBot)).updates.find((u) => u.invocation.invocationId === id)!.invocation;
+    const { rows } = await t.db.query<{ payload: string }>('SELECT payload FROM invocations WHERE id = $1', [id]);
+    for (const value of [id, message.webhookId, message.receivedAt, 'chat-stored', '"type"']) expect(rows[0].payload).not.toContain(value);
+    expect(message).toMatchObject({ type: 'webhook', invocationId: id, botId: pullBot.id, command: '/store', chatId: 'chat-stored', options: { url: queued.url } });
+    expect((await detail(pullBot.apiKey, id)).message).toEqual(message);
+  });
+
   it('still hands out and shows an invocation stored whole, as before the body had a column of its own', async () => {
     const queued = await issue(pullBot.apiKey, { command: '/store', content: 'issued', params: { k: 'v' } });
     const id = (await call(queued.url, CALLS[0])).body.invocationId;

@@ -2,8 +2,9 @@
  * The limit: what a receive and a dispatch cannot do without, on node:http + pg + undici and nothing else,
  * so that bothooks is measured against the least a server could spend on the same answers.
  * - receive: parse the issued URL, verify its HMAC with bothooks' own pure function, build the §3.4
- *   message and store it as bothooks does (the frame with holes, the body as bytea, the URL's signature
- *   sealed with AES-256-GCM), group-committed; one JSON log line; 202 after the commit.
+ *   message and store it as bothooks does (the frame with holes and without what the columns hold, the
+ *   body as bytea, the URL's signature sealed with AES-256-GCM), group-committed; one JSON log line; 202
+ *   after the commit.
  * - dispatch: the bearer key's hash and the connection looked up in memory, the chat signed the Standard
  *   Webhooks way and POSTed to the backend, its reply parsed and validated with an ajv-compiled schema,
  *   the delivery row group-committed; one JSON log line; 200 after the commit.
@@ -234,13 +235,12 @@ async function receive(req: IncomingMessage, res: ServerResponse, raw: Buffer): 
   const signatureEnd = publicUrl.length + path.length;
   const urlText = `${JSON.stringify(full.slice(0, signatureEnd - SIGNATURE_LENGTH)).slice(0, -1)}${HOLE}${JSON.stringify(full.slice(signatureEnd)).slice(1)}`;
   const bodyHole = raw.length === 0 ? null : HOLE;
+  // As bothooks stores it: without the head and tail that the row's columns hold (ids, command, receive time).
   const frame =
-    `{"type":"webhook","invocationId":"${id}","webhookId":"${claims.webhookId}","botId":"${claims.botId}","command":${JSON.stringify(claims.command)},` +
-    `"userId":${JSON.stringify(claims.userId)},"chatId":${JSON.stringify(claims.chatId)},` +
     `"content":${bodyHole ?? JSON.stringify(issued === undefined ? '' : typeof issued === 'string' ? issued : JSON.stringify(issued))},` +
     `"issuedContent":${JSON.stringify(issued === undefined ? null : issued)},"options":{"url":${urlText},"method":"${req.method}",` +
     `"params":${JSON.stringify(params)},"headers":${JSON.stringify(headers)},"ip":"${req.socket.remoteAddress}","body":${bodyHole ?? '""'}` +
-    `${encoding === 'base64' ? ',"bodyEncoding":"base64"' : ''}},"receivedAt":"${receivedAt.toISOString()}"}`;
+    `${encoding === 'base64' ? ',"bodyEncoding":"base64"' : ''}}`;
   await invocations.add({
     id,
     webhookId: claims.webhookId,

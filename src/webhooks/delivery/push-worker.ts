@@ -11,16 +11,10 @@ import { RuntimeClient } from './runtime-client';
 import { GONE_ERROR } from './runtime-reply';
 import { nextDelayMs, retryDelayMs } from './retry-delay';
 import { ConversationCall, ConversationTurns, conversationOf } from './conversation-turns';
-import { readStoredMessage } from '../shared/runtime-message';
+import { readStoredMessage, storedRowColumns, type StoredRow } from '../shared/runtime-message';
 import { UpdateSignal } from '../updates/update-signal';
 
-interface DueRow {
-  id: string;
-  received_at: Date;
-  bot_id: string;
-  payload: string;
-  body: Buffer | null;
-  sealed: string | null;
+interface DueRow extends StoredRow {
   attempts: number;
   retry_step: number;
   runtime_url: string | null;
@@ -109,7 +103,7 @@ export class PushWorker implements OnModuleInit {
     // Only what is still waiting: a repeated job for an attempt already made finds nothing to do. The
     // ids' times bound the partitions read.
     const due = await this.sql.query<DueRow>(
-      `SELECT i.id, i.received_at, i.bot_id, i.payload, i.body, i.sealed, i.attempts, i.retry_step, b.runtime_url, b.signing_secret,
+      `SELECT ${storedRowColumns('i.')}, i.attempts, i.retry_step, b.runtime_url, b.signing_secret,
               CASE WHEN b.ordering = 'conversation' THEN ${conversationOf('i')} END AS conversation, i.order_free, i.order_held_since
          FROM invocations i JOIN bots b ON b.id = i.bot_id
         WHERE i.id = ANY($1::uuid[]) AND i.received_at BETWEEN $2 AND $3 AND i.status = 'queued' AND i.route = 'push'`,

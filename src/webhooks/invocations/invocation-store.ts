@@ -5,7 +5,7 @@ import { SecretBox } from '../../common/secret-box';
 import { Sql } from '../../database/sql';
 import { Batcher } from '../../common/batcher';
 import { storableText } from '../../common/storable-text';
-import { storableMessage, StoredMessage } from '../shared/runtime-message';
+import { storableMessage, storedFrame, StoredMessage } from '../shared/runtime-message';
 
 /** One call of an issued URL, verified and ready to be written. */
 export interface NewInvocation {
@@ -247,7 +247,7 @@ export class InvocationStore {
       columns[6][i] = c.chatId;
       columns[7][i] = c.method;
       columns[8][i] = c.mode;
-      frames[i] = c.message.frame;
+      frames[i] = storedFrame(c.message);
       columns[9][i] = c.singleUse;
       columns[10][i] = c.idempotencyKey;
       columns[11][i] = c.receivedAt;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../../common/secret-box';
-import { readStoredMessage, RuntimeMessageInput, runtimeMessage, storableMessage, storedMessage } from './runtime-message';
+import { MessageColumns, readStoredMessage, RuntimeMessageInput, runtimeMessage, storableMessage, storedFrame, storedMessage } from './runtime-message';
 
 const signature = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ';
 const url = `http://bothooks.test/w/0123456789abcdef01234567.1.eyJpIjoiIn0.${signature}?k=v&x=%22${signature}`;
@@ -32,6 +32,12 @@ function whole(i: RuntimeMessageInput): string {
   return JSON.stringify({ type: 'webhook', invocationId: i.invocationId, webhookId, botId, command, userId, chatId, content, issuedContent: issued ?? null, options, receivedAt: i.receivedAt.toISOString() });
 }
 
+/** The row's columns that the message repeats, as the receive path writes them. */
+function columns(i: RuntimeMessageInput): MessageColumns {
+  const { webhookId, botId, command, userId, chatId } = i.claims;
+  return { id: i.invocationId, webhook_id: webhookId, bot_id: botId, command, user_id: userId, chat_id: chatId, received_at: i.receivedAt };
+}
+
 describe('the stored §3.4 message', () => {
   const box = new SecretBox(randomBytes(32));
   const cases: [string, RuntimeMessageInput][] = [
@@ -45,22 +51,40 @@ describe('the stored §3.4 message', () => {
     const stored = storedMessage(i);
     expect(runtimeMessage(stored)).toBe(whole(i));
     const row = storableMessage(stored, box);
-    expect(readStoredMessage({ payload: stored.frame, ...row }, box)).toBe(whole(i));
+    expect(readStoredMessage({ ...columns(i), payload: storedFrame(stored), ...row }, box)).toBe(whole(i));
+  });
+
+  it("stores none of what the row's columns hold: the head and tail come back from the columns", () => {
+    const i = input({ claims: { ...input({}).claims, webhookId: '0b9f6c1e-0000-4000-8000-00000000000a', chatId: 'chat "7"' } });
+    const frame = storedFrame(storedMessage(i));
+    for (const value of [i.invocationId, i.claims.webhookId, 'receivedAt', '2025-01-02T03:04:05.678Z', '"type"', 'chat \\"7\\"']) expect(frame).not.toContain(value);
+    expect(frame.startsWith('"content":')).toBe(true);
+    // The columns, not the stored text, say what the head and tail hold.
+    const later = new Date('2025-01-03T00:00:00.000Z');
+    const read = JSON.parse(readStoredMessage({ ...columns(i), received_at: later, payload: frame, ...storableMessage(storedMessage(i), box) }, box));
+    expect(read).toMatchObject({ invocationId: i.invocationId, webhookId: i.claims.webhookId, chatId: 'chat "7"', receivedAt: later.toISOString() });
+  });
+
+  it('reads a row stored with its whole frame, from before the column values were left out of it, as it was', () => {
+    const i = input({ headers: headers({ authorization: 'Bearer s3cret' }) });
+    const stored = storedMessage(i);
+    const elsewhere = { ...columns(i), id: '019b3456-789a-7bcd-8ef0-000000000000', received_at: new Date(0) };
+    expect(readStoredMessage({ ...elsewhere, payload: stored.frame, ...storableMessage(stored, box) }, box)).toBe(whole(i));
   });
 
   it('keeps the signature and the credential values out of what is stored in clear, and the body out of the frame', () => {
     const stored = storedMessage(input({ headers: headers({ authorization: 'Bearer s3cret', cookie: 'sid=c00kie' }) }));
     const row = storableMessage(stored, box);
-    const clear = `${stored.frame}${row.sealed}`;
+    const clear = `${storedFrame(stored)}${row.sealed}`;
     // The signature appears again only where the caller appended it, as text of its own.
     expect(clear.split(signature).length).toBe(3);
-    expect(stored.frame).toContain(`.eyJpIjoiIn0.\u0001?k=v`);
+    expect(storedFrame(stored)).toContain(`.eyJpIjoiIn0.\u0001?k=v`);
     for (const secret of ['s3cret', 'c00kie', '✓']) expect(clear).not.toContain(secret);
     expect(row.body).toEqual(Buffer.from('a\u0000"b"\\ ✓'));
   });
 
   it('reads a row stored whole, before the body had a column of its own, as it is', () => {
     const text = whole(input({}));
-    expect(readStoredMessage({ payload: text, body: null, sealed: null }, box)).toBe(text);
+    expect(readStoredMessage({ ...columns(input({})), payload: text, body: null, sealed: null }, box)).toBe(text);
   });
 });

@@ -19,15 +19,40 @@ export interface RuntimeMessageInput {
 /**
  * The §3.4 message as it is stored: its JSON text with holes where the call's body goes (twice: `content`
  * and `options.body`) and where a credential goes (the URL's signature, the caller's authorization and
- * cookie). The body is stored once, as its bytes; the credentials are sealed together.
+ * cookie). The body is stored once, as its bytes; the credentials are sealed together. What the row's own
+ * columns hold (the ids, the command, the receive time) is not stored again: the stored frame is the text
+ * between the message's head and its tail, which are written out again from those columns when it is read.
  */
 export interface StoredMessage {
-  /** The message's text, its holes marked by HOLE. */
+  /** The message's whole text, its holes marked by HOLE. */
   frame: string;
+  /** Where in `frame` the stored part begins and ends. */
+  storedFrom: number;
+  storedTo: number;
   body: CallBody | null;
   /** The JSON text of each credential hole, in order. */
   secrets: string[];
 }
+
+/** The columns of an invocation that the message's head and tail repeat. */
+export interface MessageColumns {
+  id: string;
+  webhook_id: string;
+  bot_id: string;
+  command: string;
+  user_id: string | null;
+  chat_id: string | null;
+  received_at: Date;
+}
+
+function messageHead(invocationId: string, webhookId: string, botId: string, command: string, userId: string | null, chatId: string | null): string {
+  return (
+    `{"type":"webhook","invocationId":${JSON.stringify(invocationId)},"webhookId":${JSON.stringify(webhookId)},` +
+    `"botId":${JSON.stringify(botId)},"command":${JSON.stringify(command)},"userId":${JSON.stringify(userId)},"chatId":${JSON.stringify(chatId)},`
+  );
+}
+
+const messageTail = (receivedAt: Date) => `,"receivedAt":${JSON.stringify(receivedAt.toISOString())}}`;
 
 /** JSON text never holds a raw control character (JSON.stringify escapes them), so this cannot be mistaken. */
 const HOLE = '\u0001';
@@ -43,16 +68,19 @@ export function storedMessage(input: RuntimeMessageInput): StoredMessage {
   // Escaping is per character, so the URL's text can be escaped in two pieces around the signature.
   const urlText = `${JSON.stringify(url.slice(0, signatureEnd - SIGNATURE_LENGTH)).slice(0, -1)}${HOLE}${JSON.stringify(url.slice(signatureEnd)).slice(1)}`;
   const bodyText = body === null ? '""' : HOLE;
-  const frame =
-    `{"type":"webhook","invocationId":${JSON.stringify(input.invocationId)},"webhookId":${JSON.stringify(claims.webhookId)},` +
-    `"botId":${JSON.stringify(claims.botId)},"command":${JSON.stringify(claims.command)},"userId":${JSON.stringify(claims.userId)},` +
-    `"chatId":${JSON.stringify(claims.chatId)},"content":${body === null ? JSON.stringify(issuedText) : HOLE},` +
+  const head = messageHead(input.invocationId, claims.webhookId, claims.botId, claims.command, claims.userId, claims.chatId);
+  // It begins with `"content":`, so that a stored frame never begins with `{` as a whole one does.
+  const stored =
+    `"content":${body === null ? JSON.stringify(issuedText) : HOLE},` +
     `"issuedContent":${JSON.stringify(issued === undefined ? null : issued)},"options":{"url":${urlText},` +
     `"method":${JSON.stringify(input.method)},"params":${JSON.stringify(input.params)},"headers":${headersText(input.headers, secrets)},` +
-    `"ip":${JSON.stringify(input.ip)},"body":${bodyText}${body?.encoding === 'base64' ? ',"bodyEncoding":"base64"' : ''}},` +
-    `"receivedAt":${JSON.stringify(input.receivedAt.toISOString())}}`;
-  return { frame, body, secrets };
+    `"ip":${JSON.stringify(input.ip)},"body":${bodyText}${body?.encoding === 'base64' ? ',"bodyEncoding":"base64"' : ''}}`;
+  const frame = head + stored + messageTail(input.receivedAt);
+  return { frame, storedFrom: head.length, storedTo: head.length + stored.length, body, secrets };
 }
+
+/** The part of the frame a row stores. */
+export const storedFrame = (message: StoredMessage) => message.frame.slice(message.storedFrom, message.storedTo);
 
 /** Only a call that carries a credential header pays for writing its headers out one by one. */
 function headersText(headers: Record<string, string>, secrets: string[]): string {
@@ -71,7 +99,7 @@ function headersText(headers: Record<string, string>, secrets: string[]): string
 }
 
 /** The §3.4 body the runtime receives: the frame with its holes filled. */
-export function runtimeMessage({ frame, body, secrets }: StoredMessage): string {
+export function runtimeMessage({ frame, body, secrets }: Pick<StoredMessage, 'frame' | 'body' | 'secrets'>): string {
   const pieces = frame.split(HOLE);
   // An invocation stored before the body had a column of its own is its whole message.
   if (pieces.length === 1) return frame;
@@ -83,17 +111,28 @@ export function runtimeMessage({ frame, body, secrets }: StoredMessage): string 
   return text;
 }
 
-/** What a row holds: the frame, the body's bytes and the sealed credentials. */
-export interface StoredRow {
+/** What a row holds: the stored frame, the body's bytes, the sealed credentials, and the columns around them. */
+export interface StoredRow extends MessageColumns {
   payload: string;
   body: Buffer | null;
   sealed: string | null;
 }
 
-/** Reads a row back; the body's bytes decide again, as on arrival, whether it travels as text or base64. */
+/** The columns a StoredRow is read with, for a statement's select list (`i.` when `alias` is i). */
+export const storedRowColumns = (alias = '') =>
+  ['id', 'webhook_id', 'bot_id', 'command', 'user_id', 'chat_id', 'received_at', 'payload', 'body', 'sealed'].map((c) => alias + c).join(', ');
+
+/**
+ * Reads a row back; the body's bytes decide again, as on arrival, whether it travels as text or base64.
+ * A row stored before its frame left out the columns' values holds the whole frame, which begins with `{`.
+ */
 export function readStoredMessage(row: StoredRow, box: SecretBox): string {
   const secrets = row.sealed === null ? [] : (JSON.parse(box.open(row.sealed)) as string[]);
-  return runtimeMessage({ frame: row.payload, body: row.body === null ? null : readBody(row.body), secrets });
+  const frame =
+    row.payload.charCodeAt(0) === 0x7b
+      ? row.payload
+      : messageHead(row.id, row.webhook_id, row.bot_id, row.command, row.user_id, row.chat_id) + row.payload + messageTail(row.received_at);
+  return runtimeMessage({ frame, body: row.body === null ? null : readBody(row.body), secrets });
 }
 
 /** The columns written: the body as its bytes, the credentials sealed in one go. */

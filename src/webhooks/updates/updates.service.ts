@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ChangeNotices } from '../../common/change-notices';
 import { SecretBox } from '../../common/secret-box';
 import { Sql } from '../../database/sql';
-import { readStoredMessage, StoredRow } from '../shared/runtime-message';
+import { readStoredMessage, storedRowColumns, StoredRow } from '../shared/runtime-message';
 import { UpdateSignal } from './update-signal';
 
 const RECHECK_MS = 1000;
@@ -33,13 +33,13 @@ export const TAKE = `
   ), numbered AS (
     SELECT id, received_at, nextval('invocation_update_ids') AS update_id FROM (SELECT id, received_at FROM fresh ORDER BY received_at, id) ordered
   ), stamped AS (
-    UPDATE invocations i SET update_id = n.update_id FROM numbered n WHERE i.id = n.id AND i.received_at = n.received_at RETURNING i.update_id, i.payload, i.body, i.sealed
+    UPDATE invocations i SET update_id = n.update_id FROM numbered n WHERE i.id = n.id AND i.received_at = n.received_at RETURNING i.update_id, ${storedRowColumns('i.')}
   )
-  SELECT update_id, payload, body, sealed FROM (
-    SELECT update_id, payload, body, sealed FROM invocations
+  SELECT update_id, ${storedRowColumns()} FROM (
+    SELECT update_id, ${storedRowColumns()} FROM invocations
      WHERE bot_id = $1::varchar AND route = 'pull' AND status = 'queued' AND update_id >= $2::bigint
     UNION ALL
-    SELECT update_id, payload, body, sealed FROM stamped
+    SELECT update_id, ${storedRowColumns()} FROM stamped
   ) waiting
   ORDER BY update_id
   LIMIT $3`;
