@@ -18,6 +18,7 @@ import { bearer, startAppAlone, TestApp, TestBot } from './utils/test-app';
 const BIG = 20_000;
 const SMALL = 240;
 const PULLED = 3_000;
+const LONE = 3_000;
 const DELIVERIES = 1_500;
 
 interface PlanNode {
@@ -113,6 +114,7 @@ describe('list queries read their index, whatever the table holds', () => {
   let big: TestBot;
   let small: TestBot;
   let puller: TestBot;
+  let lone: TestBot;
   let connectionId: string;
   let emptyConnectionId: string;
   const tag = randomBytes(4).toString('hex');
@@ -124,9 +126,9 @@ describe('list queries read their index, whatever the table holds', () => {
    * UUIDv7-shaped ids in arrival order, received in the last seconds: i-th row of a batch gets the i-th
    * millisecond after `start`, so id order, receive order and insert order agree.
    */
-  const fill = (db: Pool, bot: string, count: number, columns: { command: string; status: string; route?: string }) =>
+  const fill = (db: Pool, bot: string, count: number, columns: { command: string; status: string; route?: string; daysAhead?: number }) =>
     db.query(
-      `WITH base AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint - $2::int - 1000 AS ms),
+      `WITH base AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint - $2::int - 1000 + ${(columns.daysAhead ?? 0) * 86_400_000} AS ms),
             g AS (SELECT g, base.ms + g AS ms, lpad(to_hex(base.ms + g), 12, '0') || lpad(to_hex(g), 18, '0') AS h FROM base, generate_series(1, $2::int) g)
        INSERT INTO invocations (id, webhook_id, bot_id, command, method, route, status, payload, received_at)
        SELECT (substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-7' || substr(h, 13, 3) || '-8' || substr(h, 16, 3) || '-' || substr(h, 19, 12))::uuid,
@@ -141,7 +143,7 @@ describe('list queries read their index, whatever the table holds', () => {
     // A database of its own: the plans must not depend on what other files' rows (say, of a moved clock,
     // in the default partition) leave in the tables.
     [t, backend] = await Promise.all([startAppAlone(), FakeBackend.start()]);
-    [big, small, puller] = await Promise.all([t.createBot(), t.createBot(), t.createBot()]);
+    [big, small, puller, lone] = await Promise.all([t.createBot(), t.createBot(), t.createBot(), t.createBot()]);
     const connections = await Promise.all(
       ['deliveries', 'no deliveries'].map((name) =>
         t.http
@@ -163,6 +165,9 @@ describe('list queries read their index, whatever the table holds', () => {
       status: `(ARRAY[${INVOCATION_STATUSES.map((s) => `'${s}'`).join(',')}])[1 + g % ${INVOCATION_STATUSES.length}]`,
     });
     await fill(t.db, puller.id, PULLED, { command: `'${common}'`, status: `'queued'`, route: `'pull'` });
+    // A day of its own in which every row has one command, as on a day when only one bot called, and it
+    // only one command: to the statistics, a filter on the command then lets every row through.
+    await fill(t.db, lone.id, LONE, { command: `'${common}'`, status: `'answered'`, daysAhead: 2 });
     // Some deliveries share a created_at, so the id must break the tie the same way in the index and the cursor.
     await t.db.query(
       `INSERT INTO connection_deliveries (id, connection_id, bot_id, status, http_status, duration_ms, request_url, request_headers, request_body, created_at)
@@ -191,6 +196,7 @@ describe('list queries read their index, whatever the table holds', () => {
     ['bot + status, none', { botId: big.id, status: 'failed' }],
     ['bot + command, few', { botId: big.id, command: rare }],
     ['bot + command, none', { botId: small.id, command: none }],
+    ['bot + command, none, of a day whose every row has one command', { botId: lone.id, command: none }],
     ['status + command, few', { status: 'received', command: rare }],
     ['status + command, none', { status: 'failed', command: common }],
     ['bot + status + command', { botId: big.id, status: 'answered', command: common }],

@@ -111,6 +111,15 @@ describe('retention', () => {
 
     expect(await where()).toBe(`invocations_p${day(realNow - 2 * DAY_MS + 60_000)}`);
     expect((await invocation(id)).status).toBe(200);
+    // The new partition's planner estimates are told what the parent's are (the lists' plans rest on them).
+    const options = async (table: string) =>
+      (
+        await t.db.query(`SELECT array_agg(o ORDER BY o) AS options FROM pg_attribute, unnest(attoptions) o WHERE attrelid = $1::regclass AND attname = 'command' AND o LIKE 'n\\_distinct%'`, [
+          table,
+        ])
+      ).rows[0].options;
+    expect(await options('invocations')).toEqual([expect.stringMatching(/^n_distinct=\d+$/)]);
+    expect(await options(`invocations_p${day(realNow - 2 * DAY_MS + 60_000)}`)).toEqual(await options('invocations'));
   });
 
   it("keeps yesterday's partition ready from the first day, for a call stamped by a clock a little behind midnight", async () => {
