@@ -14,13 +14,14 @@
  * run, 5), GROWTH_LIST_SECONDS (seconds per list run, 3), GROWTH_LIST_CONNECTIONS (4), BENCH_LOG.
  *
  * At the largest size, the retention run: GROWTH_EXPIRED more rows in the five days before the retention
- * (30 days, the default), then receive-async once on its own and once while those days are dropped, as the
- * hourly job drops them (drop_expired_days), and the p99 of both; and the bytes per row of one of those
- * days as filled and once its indexes are rebuilt, as the job compacts a day once it is over.
+ * (30 days, the default), then receive-async on its own, while those days are dropped, as the hourly job
+ * drops them (drop_expired_days), and on its own again: the p99 of the calls in flight during the drop
+ * against the p99 of the runs alone over stretches as long; and the bytes per row of one of those days as
+ * filled and once its indexes are rebuilt, as the job compacts a day once it is over.
  */
 import { cpus, totalmem } from 'node:os';
 import { Pool } from 'pg';
-import { drive, type Measurement, type RequestSpec, summarize } from './http/load';
+import { drive, type Measurement, percentile, type RequestSpec, summarize, type TimedResponse } from './http/load';
 import { launchBothooks, startScript, stop, waitForHealth } from './http/processes';
 import { createBenchDatabase, positiveInt } from './http/settings';
 
@@ -328,8 +329,10 @@ async function measureDrain(setup: Setup, growth: Growth, db: Pool, size: number
 
 /**
  * receive-async on its own, then while the expired days are dropped in the middle of the run, as the
- * retention job drops them, then on its own again: the p99 of each, how long the drop took and how many day
- * partitions it dropped.
+ * retention job drops them, then on its own again: how long the drop took and how many day partitions it
+ * dropped, and the p99 of each run. A run's p99 is mostly of calls the drop never met, so the p99 that
+ * tells is of the calls in flight while it ran, set against the p99 of the runs alone over every stretch
+ * of the same length (how much a p99 of so few calls moves by itself). Latencies are not rounded.
  */
 async function measureRetention(setup: Setup, growth: Growth, db: Pool, pid: number, figures: Figures): Promise<void> {
   await growth.expired(EXPIRED);
@@ -341,25 +344,44 @@ async function measureRetention(setup: Setup, growth: Growth, db: Pool, pid: num
   await db.query('CHECKPOINT');
   const request: RequestSpec = { method: 'POST', url: setup.asyncUrl, headers: JSON_HEADERS, body: CALL_BODY, expectedStatus: 202 };
   await drive(request, pid, CONNECTIONS, 1);
-  const alone = checked('receive-async', summarize([await drive(request, pid, CONNECTIONS, CALL_SECONDS)], 202));
-  const run = drive(request, pid, CONNECTIONS, CALL_SECONDS);
+  const before: TimedResponse[] = [];
+  const alone = checked('receive-async', summarize([await drive(request, pid, CONNECTIONS, CALL_SECONDS, before)], 202));
+  const beside: TimedResponse[] = [];
+  const run = drive(request, pid, CONNECTIONS, CALL_SECONDS, beside);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const started = performance.now();
   const [{ dropped }] = (
     await db.query(`CALL drop_expired_days('invocations', (now() AT TIME ZONE 'UTC')::date - ${RETENTION_DAYS})`)
   ).rows;
-  const dropMs = performance.now() - started;
-  const beside = checked('receive-async beside the retention run', summarize([await run], 202));
-  const after = checked('receive-async', summarize([await drive(request, pid, CONNECTIONS, CALL_SECONDS)], 202));
+  const ended = performance.now();
+  const besideRun = checked('receive-async beside the retention run', summarize([await run], 202));
+  const after: TimedResponse[] = [];
+  const afterRun = checked('receive-async', summarize([await drive(request, pid, CONNECTIONS, CALL_SECONDS, after)], 202));
+  const during = beside.filter((r) => r.at > started && r.at - r.ms < ended).map((r) => r.ms);
+  const stretches = [...stretchP99s(before, ended - started), ...stretchP99s(after, ended - started)].sort((a, b) => a - b);
   figures['retention: rows in expired days'] = EXPIRED;
   figures['retention: day partitions dropped'] = dropped;
-  figures['retention: drop ms'] = dropMs;
-  figures['retention: receive-async p99 ms, alone before'] = alone.p99;
-  figures['retention: receive-async p99 ms, beside the drop'] = beside.p99;
-  figures['retention: receive-async p99 ms, alone after'] = after.p99;
+  figures['retention: drop ms'] = ended - started;
+  figures['retention: receive-async p99 ms, alone before'] = percentile(before.map((r) => r.ms), 99);
+  figures['retention: receive-async p99 ms, the run beside the drop'] = percentile(beside.map((r) => r.ms), 99);
+  figures['retention: receive-async p99 ms, alone after'] = percentile(after.map((r) => r.ms), 99);
+  figures['retention: receive-async calls in flight during the drop'] = during.length;
+  figures['retention: receive-async p99 ms of those calls'] = percentile(during, 99);
+  figures['retention: p99 ms alone, stretches as long as the drop, median'] = percentile(stretches, 50);
+  figures['retention: p99 ms alone, stretches as long as the drop, highest'] = stretches.at(-1) ?? NaN;
   figures['retention: receive-async req/s, alone before'] = alone.reqPerSec;
-  figures['retention: receive-async req/s, beside the drop'] = beside.reqPerSec;
-  figures['retention: receive-async req/s, alone after'] = after.reqPerSec;
+  figures['retention: receive-async req/s, beside the drop'] = besideRun.reqPerSec;
+  figures['retention: receive-async req/s, alone after'] = afterRun.reqPerSec;
+}
+
+/** The p99 of each stretch of `ms` milliseconds one after another through a run's responses (whole stretches only). */
+function stretchP99s(responses: TimedResponse[], ms: number): number[] {
+  if (responses.length === 0 || ms <= 0) return [];
+  const first = responses[0].at;
+  const stretches: number[][] = [];
+  for (const r of responses) (stretches[Math.floor((r.at - first) / ms)] ??= []).push(r.ms);
+  // The last stretch is cut short by the run's end.
+  return stretches.slice(0, -1).filter((latencies) => latencies !== undefined).map((latencies) => percentile(latencies, 99));
 }
 
 async function setUp(baseUrl: string, adminKey: string, peers: { runtimeUrl: string; backendUrl: string }): Promise<Setup> {
@@ -426,7 +448,7 @@ async function main(): Promise<number> {
     if (SIZES.length > 1) await measureRetention(setup, growth, db, bothooks.pid!, retention);
     const [{ server_version: postgres }] = (await db.query('SHOW server_version')).rows;
     report(steps, postgres);
-    for (const [name, value] of Object.entries(retention)) console.log(`${name.padEnd(52)}  ${Number.isInteger(value) ? value : value.toFixed(1)}`);
+    for (const [name, value] of Object.entries(retention)) console.log(`${name.padEnd(66)}  ${Number.isInteger(value) ? value : value.toFixed(1)}`);
     return 0;
   } finally {
     for (const step of cleanup.reverse()) {

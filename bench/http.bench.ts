@@ -12,7 +12,8 @@
  * target. Settings: BENCH_CONNECTIONS (32), BENCH_DURATION (seconds per run, 5), BENCH_ROUNDS (runs per
  * side per pass, 2), BENCH_LOG (where bothooks' and the limit's logs go, /dev/null), BENCH_CPU_PROF (a folder:
  * profile bothooks with node --cpu-prof and leave the .cpuprofile there), BENCH_SCENARIOS (a comma-separated
- * subset of the scenarios, all by default).
+ * subset of the scenarios, all by default), BENCH_LIMIT_INDEXES (`product`: the limit keeps the indexes
+ * bothooks keeps, see bench/http/limit.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';

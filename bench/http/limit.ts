@@ -56,6 +56,20 @@ const SCHEMA = [
   `CREATE INDEX limit_deliveries_page ON limit_deliveries (connection_id, created_at DESC, id DESC)`,
 ];
 
+/**
+ * BENCH_LIMIT_INDEXES=product gives the limit's invocations the indexes bothooks' lists, stats and pull
+ * queue need (contract §6: a page costs the same at any size), to tell what of the gap is Postgres keeping
+ * those indexes and what is bothooks' own work. Not the default: the limit is the least a receive can do.
+ */
+const PRODUCT_INDEXES = [
+  `CREATE INDEX ON limit_invocations (bot_id, status, id)`,
+  `CREATE INDEX ON limit_invocations (bot_id, command, status, id)`,
+  `CREATE INDEX ON limit_invocations (command, status, id)`,
+  `CREATE INDEX ON limit_invocations (status, id)`,
+  `CREATE INDEX ON limit_invocations (bot_id, received_at) INCLUDE (status)`,
+  `CREATE INDEX ON limit_invocations (bot_id, received_at, id) WHERE route = 'pull' AND status = 'queued'`,
+];
+
 const INSERT_INVOCATIONS = `
   INSERT INTO limit_invocations (id, webhook_id, bot_id, command, user_id, chat_id, method, route, status, payload, body, sealed, received_at)
   SELECT t.id, t.webhook_id, t.bot_id, t.command, t.user_id, t.chat_id, t.method, 'pull', 'queued', p.payload, t.body, t.sealed, t.received_at
@@ -373,7 +387,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 }
 
 async function main(): Promise<void> {
-  for (const statement of SCHEMA) await pool.query(statement);
+  for (const statement of [...SCHEMA, ...(process.env.BENCH_LIMIT_INDEXES === 'product' ? PRODUCT_INDEXES : [])]) await pool.query(statement);
   const server = createServer({ keepAliveTimeout: 60_000 }, handle);
   server.listen(0, '127.0.0.1', () => {
     publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

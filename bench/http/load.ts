@@ -12,8 +12,11 @@ export interface RunResult {
   /** Ours, not autocannon's: CPU time the server under load spent during the run. */
   serverCpuSeconds: number;
 }
+interface Tracker extends Promise<RunResult> {
+  on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseMs: number) => void): void;
+}
 interface Autocannon {
-  (options: Record<string, unknown>): Promise<RunResult>;
+  (options: Record<string, unknown>): Tracker;
   aggregateResult(results: RunResult[], options: Record<string, unknown>): { latency: { p50: number; p99: number } };
 }
 const autocannon = require('autocannon') as Autocannon;
@@ -44,10 +47,19 @@ export interface Measurement {
   unexpected: Record<string, number>;
 }
 
-/** Loads the server whose process is serverPid with the same request over and over. */
-export async function drive(spec: RequestSpec, serverPid: number, connections: number, durationSeconds: number): Promise<RunResult> {
+/** One response: when it arrived (performance.now(), ms) and how long it took (ms, not rounded). */
+export interface TimedResponse {
+  at: number;
+  ms: number;
+}
+
+/**
+ * Loads the server whose process is serverPid with the same request over and over; `responses`, when
+ * given, gets every response's time.
+ */
+export async function drive(spec: RequestSpec, serverPid: number, connections: number, durationSeconds: number, responses?: TimedResponse[]): Promise<RunResult> {
   const cpuBefore = cpuSeconds(serverPid);
-  const result = await autocannon({
+  const tracker = autocannon({
     url: spec.url,
     method: spec.method,
     headers: spec.headers,
@@ -58,7 +70,16 @@ export async function drive(spec: RequestSpec, serverPid: number, connections: n
     timeout: 10,
     skipAggregateResult: true,
   });
+  if (responses) tracker.on('response', (_client, _status, _bytes, ms) => responses.push({ at: performance.now(), ms }));
+  const result = await tracker;
   return { ...result, serverCpuSeconds: cpuSeconds(serverPid) - cpuBefore };
+}
+
+/** The p-th percentile (0..100) of the latencies, in ms; NaN when there are none. */
+export function percentile(latencies: number[], p: number): number {
+  if (latencies.length === 0) return NaN;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /** Requests per second over all runs together, and percentiles of every latency of every run. */
