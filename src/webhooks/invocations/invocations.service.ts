@@ -9,18 +9,12 @@ import { idTimeRange, isUuid } from '../../common/ids';
 import { Sql } from '../../database/sql';
 import { PushQueue } from '../delivery/push-queue';
 import type { InvocationDetail, InvocationPage, InvocationsQuery, InvocationStatus, InvocationView } from './invocations.dto';
-import { readStoredMessage, StoredRow } from '../shared/runtime-message';
+import { type MessageColumns, readStoredMessage, StoredRow } from '../shared/runtime-message';
 import type { RuntimeMessage } from '../shared/runtime-message.dto';
 import { UpdateSignal } from '../updates/update-signal';
 import { invocationListQuery, LIST_COLUMNS as COLUMNS } from './invocation-list';
 
-interface InvocationRow {
-  id: string;
-  webhook_id: string;
-  bot_id: string;
-  command: string;
-  user_id: string | null;
-  chat_id: string | null;
+interface InvocationRow extends MessageColumns {
   method: string;
   mode: InvocationView['mode'] | null;
   route: 'sync' | 'push' | 'pull';
@@ -30,7 +24,6 @@ interface InvocationRow {
   error: string | null;
   attempts: number;
   next_attempt_at: Date | null;
-  received_at: Date;
   finished_at: Date | null;
 }
 
