@@ -181,9 +181,9 @@ class Growth {
    * as the job would have made them: what the next retention run drops.
    */
   async expired(rows: number): Promise<void> {
-    await this.db.query(
-      `SELECT create_day_partition('invocations', (now() AT TIME ZONE 'UTC')::date - n) FROM generate_series(${RETENTION_DAYS + 1}, ${RETENTION_DAYS + EXPIRED_DAYS}) n`,
-    );
+    for (let n = RETENTION_DAYS + 1; n <= RETENTION_DAYS + EXPIRED_DAYS; n++) {
+      await this.busyRetried(`SELECT create_day_partition('invocations', (now() AT TIME ZONE 'UTC')::date - ${n})`);
+    }
     const { bots, status, route, command } = this.mix();
     // From midnight 35 days ago, the rows of each batch a slice of the five days further on.
     const start = `((extract(epoch FROM (now() AT TIME ZONE 'UTC')::date - ${RETENTION_DAYS + EXPIRED_DAYS}) * 1000)::bigint)`;
@@ -195,6 +195,21 @@ class Growth {
       process.stdout.write(`  expired invocations: ${done + batch}\n`);
     }
     this.copied = first + rows;
+  }
+
+  /**
+   * Attaching a partition waits at most a second for what holds the default partition (an autovacuum of it,
+   * say, which gives way only after as long): a statement that ran out of that time is run again.
+   */
+  private async busyRetried(statement: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.query(statement);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '55P03' || attempt === 10) throw error;
+      }
+    }
   }
 
   count(table: string): Promise<number> {
