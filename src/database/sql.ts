@@ -11,10 +11,14 @@ import { DataSource } from 'typeorm';
  * rows, sorted again), the planner still makes it, at a cost so high that it would compile the statement
  * (JIT) for longer than the statement takes: hence jit off. Such a plan does not hang on the values, and
  * planning one over every day partition costs more than running it (a bot's list: about 20 ms against 2),
- * so a named statement is planned once per connection, for any values: force_generic_plan. SET LOCAL, so
- * the settings end with the statement's transaction.
+ * so a named statement is planned once per connection, for any values: force_generic_plan. A generic plan
+ * takes a `LIMIT $n` for a tenth of what it limits, so the pull queue's take, which stamps the page it took
+ * by joining it back to the table, saw a page of 50,000 rows in a backlog of 500,000 and hashed the whole
+ * day partition for it (600 ms a take): without hash and merge joins, a page is joined to its rows by their
+ * keys. SET LOCAL, so the settings end with the statement's transaction.
  */
-export const INDEX_ORDER = 'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_generic_plan';
+export const INDEX_ORDER =
+  'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_generic_plan';
 export const NO_JIT = 'SET LOCAL jit = off';
 
 /**
