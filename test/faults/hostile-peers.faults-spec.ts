@@ -8,8 +8,12 @@ import { Peer } from './utils/peers';
 import { recordFigures } from './utils/run';
 
 const TIMEOUT_MS = 1000;
-/** "Its timeout plus a little": scheduling, the database round trips, a loaded 2-core machine. */
-const MARGIN_MS = 1500;
+/**
+ * "Its timeout plus a little": scheduling, the database round trips, a loaded 2-core machine. A peer that
+ * is not cut off at the deadline holds the exchange for as long as it likes (the endless ones: for ever),
+ * so the margin only has to be well under that; one run on a slow day answered 1.7 s past the deadline.
+ */
+const MARGIN_MS = 2500;
 const TEN_MB = 10 * 1024 * 1024;
 
 /** A valid reply for each kind of peer, so that only the hostile part can make it fail. */
