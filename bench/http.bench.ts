@@ -197,7 +197,7 @@ function report(bench: Bench, rss: number[], postgres: string): number {
   const f0 = (n: number) => n.toFixed(0);
   const f2 = (n: number) => n.toFixed(2);
   const rows = [
-    ['scenario', 'bothooks req/s', 'reference req/s', 'ratio', 'goal', 'p50 ms b / r', 'p99 ms b / r', 'p99 ratio', 'CPU us/req b / r', 'errors+non-2xx b / r', ''],
+    ['scenario', 'bothooks req/s', 'reference req/s', 'ratio', 'goal', 'p50 ms b / r', 'p99 ms b / r', 'p99 ratio', 'CPU us/req b / r', 'DB CPU us/req b / r', 'errors+non-2xx b / r', ''],
     ...scenarios.map((s) => [
       s.scenario,
       f0(s.bothooks.reqPerSec),
@@ -208,6 +208,7 @@ function report(bench: Bench, rss: number[], postgres: string): number {
       `${s.bothooks.p99} / ${s.reference.p99}`,
       f2(s.p99Ratio),
       `${f0(s.bothooks.cpuMicrosPerRequest)} / ${f0(s.reference.cpuMicrosPerRequest)}`,
+      `${f0(s.bothooks.databaseCpuMicrosPerRequest)} / ${f0(s.reference.databaseCpuMicrosPerRequest)}`,
       `${problems(s.bothooks)} / ${problems(s.reference)}`,
       s.met ? 'met' : 'MISSED',
     ]),
@@ -218,7 +219,7 @@ function report(bench: Bench, rss: number[], postgres: string): number {
   console.log(`per pass, ratio: ${passes.map((p, i) => `${i + 1}: ${SCENARIOS.map((s) => `${s} ${f2(p[s].ratio)}`).join(', ')}`).join(' | ')}`);
   if (limits.length > 0) {
     const limitRows = [
-      ['against the limit', 'bothooks req/s', 'limit req/s', 'ratio', 'goal', 'per pass', 'p50 ms b / l', 'p99 ms b / l', 'CPU us/req b / l', 'errors+non-2xx b / l', ''],
+      ['against the limit', 'bothooks req/s', 'limit req/s', 'ratio', 'goal', 'per pass', 'p50 ms b / l', 'p99 ms b / l', 'CPU us/req b / l', 'DB CPU us/req b / l', 'errors+non-2xx b / l', ''],
       ...limits.map((s) => [
         s.scenario,
         f0(s.bothooks.reqPerSec),
@@ -229,6 +230,7 @@ function report(bench: Bench, rss: number[], postgres: string): number {
         `${s.bothooks.p50} / ${s.limit.p50}`,
         `${s.bothooks.p99} / ${s.limit.p99}`,
         `${f0(s.bothooks.cpuMicrosPerRequest)} / ${f0(s.limit.cpuMicrosPerRequest)}`,
+        `${f0(s.bothooks.databaseCpuMicrosPerRequest)} / ${f0(s.limit.databaseCpuMicrosPerRequest)}`,
         `${problems(s.bothooks)} / ${problems(s.limit)}`,
         s.met ? 'met' : 'MISSED',
       ]),

@@ -1,5 +1,5 @@
 /* Drives one server with autocannon and sums up several runs of it. */
-import { cpuSeconds } from './processes';
+import { cpuSeconds, postgresCpuSeconds } from './processes';
 
 // autocannon ships no type declarations; these are the parts of its results the bench reads.
 /** One run, unaggregated: its latency histogram stays encoded so that runs can be merged. */
@@ -11,6 +11,8 @@ export interface RunResult {
   statusCodeStats: Record<string, { count: number }>;
   /** Ours, not autocannon's: CPU time the server under load spent during the run. */
   serverCpuSeconds: number;
+  /** Ours too: CPU time Postgres spent during the run, all its processes together. */
+  databaseCpuSeconds: number;
 }
 interface Tracker extends Promise<RunResult> {
   on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseMs: number) => void): void;
@@ -43,6 +45,11 @@ export interface Measurement {
    * competes for the cores, so it shows what a change did even on a busy machine.
    */
   cpuMicrosPerRequest: number;
+  /**
+   * Postgres's CPU time per answered request: what the server's statements cost the database, which
+   * req/s on two shared cores also pays for.
+   */
+  databaseCpuMicrosPerRequest: number;
   /** Every status other than the expected one, by code. */
   unexpected: Record<string, number>;
 }
@@ -59,6 +66,7 @@ export interface TimedResponse {
  */
 export async function drive(spec: RequestSpec, serverPid: number, connections: number, durationSeconds: number, responses?: TimedResponse[]): Promise<RunResult> {
   const cpuBefore = cpuSeconds(serverPid);
+  const databaseCpuBefore = postgresCpuSeconds();
   const tracker = autocannon({
     url: spec.url,
     method: spec.method,
@@ -72,7 +80,7 @@ export async function drive(spec: RequestSpec, serverPid: number, connections: n
   });
   if (responses) tracker.on('response', (_client, _status, _bytes, ms) => responses.push({ at: performance.now(), ms }));
   const result = await tracker;
-  return { ...result, serverCpuSeconds: cpuSeconds(serverPid) - cpuBefore };
+  return { ...result, serverCpuSeconds: cpuSeconds(serverPid) - cpuBefore, databaseCpuSeconds: postgresCpuSeconds() - databaseCpuBefore };
 }
 
 /** The p-th percentile (0..100) of the latencies, in ms; NaN when there are none. */
@@ -108,6 +116,7 @@ export function summarize(results: RunResult[], expectedStatus: number): Measure
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
     cpuMicrosPerRequest: (results.reduce((sum, r) => sum + r.serverCpuSeconds, 0) / requests) * 1e6,
+    databaseCpuMicrosPerRequest: (results.reduce((sum, r) => sum + r.databaseCpuSeconds, 0) / requests) * 1e6,
     unexpected,
   };
 }

@@ -1,7 +1,7 @@
 /* Starting, watching and stopping the processes of a bench run. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
@@ -104,6 +104,31 @@ export function cpuSeconds(pid: number): number {
   // Fields after the command name, which is in parentheses and may itself hold spaces: utime is the 12th, stime the 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * CPU time of every Postgres process on this machine (the postmaster, its backends and its workers,
+ * those that have exited included), in seconds. The bench's sides share one server, and they run one at a time, so the change across a run is
+ * that run's database cost.
+ */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone since the listing
+    }
+    const open = stat.indexOf('(');
+    const close = stat.lastIndexOf(')');
+    if (stat.slice(open + 1, close) !== 'postgres') continue;
+    const fields = stat.slice(close + 2).split(' ');
+    // utime and stime, and cutime and cstime: the postmaster's holds the backends that have exited.
+    total += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  }
+  return total / CLOCK_TICKS_PER_SECOND;
 }
 
 /** SIGTERM, then SIGKILL if it has not gone within the grace period. */
