@@ -66,9 +66,15 @@ interface RecordRow {
   route: Route;
   runtime_url: string | null;
   signing_secret: string | null;
+  /** For a replay: the primary key of the call that holds the idempotency key. */
   earlier_id: string | null;
-  earlier_route: Route | null;
-  earlier_status: string | null;
+  earlier_received_at: Date | null;
+}
+
+interface EarlierRow {
+  id: string;
+  route: Route;
+  status: string;
   reply_status: number | null;
   reply_headers: Record<string, string> | null;
   reply_body: string | null;
@@ -82,6 +88,10 @@ interface RecordRow {
  * tables of their own (a partitioned table cannot have a unique index without its partition key), and
  * their ON CONFLICT settles races, including between calls in the same batch. A key past its 24 h is
  * taken over in place; its time is the call's, like everything else the call is judged by.
+ *
+ * The statement reads no invocation: a replay is known by its idempotency key alone, and the earlier call
+ * is read afterwards by its primary key, for replays only. Reading invocations here would make every batch
+ * plan, and lock, each day partition and its indexes, for a join that almost never finds a row.
  *
  * The message frames travel as one JSON array, not a text[]: pg builds an array parameter by escaping
  * every element into new strings, which for the frames was a large share of what the receive path
@@ -103,16 +113,15 @@ const RECORD = `
         WHEN b.id IS NULL THEN 'bot_gone'
         WHEN k.version IS NULL OR k.retires_at <= now() THEN 'key_retired'
         WHEN EXISTS (SELECT 1 FROM revoked_webhooks r WHERE r.webhook_id = i.webhook_id AND (r.bot_id IS NULL OR r.bot_id = i.bot_id)) THEN 'revoked'
-        WHEN e.id IS NOT NULL THEN 'replay'
+        WHEN ik.invocation_id IS NOT NULL THEN 'replay'
         ELSE 'new'
       END AS verdict,
       CASE WHEN b.runtime_url IS NULL THEN 'pull' WHEN i.mode IN ('sync', 'auto') THEN 'sync' ELSE 'push' END AS route,
-      e.id AS earlier_id, e.route AS earlier_route, e.status AS earlier_status, e.reply_status, e.reply_headers, e.reply_body
+      ik.invocation_id AS earlier_id, ik.received_at AS earlier_received_at
     FROM input i
     LEFT JOIN bots b ON b.id = i.bot_id
     LEFT JOIN url_keys k ON k.bot_id = i.bot_id AND k.version = i.key_version
     LEFT JOIN idempotency_keys ik ON ik.webhook_id = i.webhook_id AND ik.key = i.idempotency_key AND ik.expires_at > i.received_at
-    LEFT JOIN invocations e ON e.id = ik.invocation_id AND e.received_at = ik.received_at
   ),
   claimed AS (
     INSERT INTO single_use_claims (webhook_id, invocation_id, bot_id, expires_at)
@@ -144,7 +153,7 @@ const RECORD = `
   )
   SELECT CASE WHEN c.verdict = 'new' AND n.id IS NULL THEN 'conflict' ELSE c.verdict END AS verdict,
     c.route, c.runtime_url, CASE WHEN c.route = 'sync' THEN c.signing_secret END AS signing_secret,
-    c.earlier_id, c.earlier_route, c.earlier_status, c.reply_status, c.reply_headers, c.reply_body
+    c.earlier_id, c.earlier_received_at
   FROM checked c LEFT JOIN inserted n ON n.id = c.id
   ORDER BY c.ord`;
 
@@ -194,7 +203,7 @@ export class InvocationStore {
   async record(call: NewInvocation, retried = false): Promise<Recorded> {
     const row = await this.recorder.submit(call);
     if (row.verdict === 'conflict') return this.resolveConflict(call, retried);
-    if (row.verdict === 'replay') return { verdict: 'replay', earlier: earlierCall(row) };
+    if (row.verdict === 'replay') return this.replay(call, row.earlier_id!, row.earlier_received_at!);
     if (row.verdict === 'new') {
       void this.notices.publish('invocation_changed', { botId: call.botId, id: call.id });
       return { verdict: 'new', route: row.route, runtimeUrl: row.runtime_url, signingSecretSealed: row.signing_secret };
@@ -213,8 +222,8 @@ export class InvocationStore {
    */
   private async resolveConflict(call: NewInvocation, retried: boolean): Promise<Recorded> {
     if (call.idempotencyKey !== null && !retried) {
-      const [earlier] = await this.sql.query<RecordRow>(
-        `SELECT e.id AS earlier_id, e.route AS earlier_route, e.status AS earlier_status, e.reply_status, e.reply_headers, e.reply_body
+      const [earlier] = await this.sql.query<EarlierRow>(
+        `SELECT e.id, e.route, e.status, e.reply_status, e.reply_headers, e.reply_body
            FROM idempotency_keys k JOIN invocations e ON e.id = k.invocation_id AND e.received_at = k.received_at
           WHERE k.webhook_id = $1 AND k.key = $2 AND k.expires_at > $3`,
         [call.webhookId, call.idempotencyKey, call.receivedAt],
@@ -222,6 +231,21 @@ export class InvocationStore {
       if (earlier) return { verdict: 'replay', earlier: earlierCall(earlier) };
       if (!call.singleUse) return this.record(call, true);
     }
+    return { verdict: call.singleUse ? 'used' : 'busy' };
+  }
+
+  /**
+   * The call's idempotency key is held by an earlier call: its outcome is replayed. Should that call be
+   * gone while its key lasts (its day dropped by a retention shorter than the key's 24 h), the key is
+   * still taken, as the recording of a new call would find it.
+   */
+  private async replay(call: NewInvocation, id: string, receivedAt: Date): Promise<Recorded> {
+    const [earlier] = await this.sql.query<EarlierRow>(
+      `SELECT id, route, status, reply_status, reply_headers, reply_body FROM invocations WHERE id = $1 AND received_at = $2`,
+      [id, receivedAt],
+      'invocations_earlier',
+    );
+    if (earlier) return { verdict: 'replay', earlier: earlierCall(earlier) };
     return { verdict: call.singleUse ? 'used' : 'busy' };
   }
 
@@ -283,11 +307,11 @@ export class InvocationStore {
   }
 }
 
-function earlierCall(row: RecordRow): EarlierCall {
+function earlierCall(row: EarlierRow): EarlierCall {
   return {
-    id: row.earlier_id!,
-    route: row.earlier_route!,
-    status: row.earlier_status!,
+    id: row.id,
+    route: row.route,
+    status: row.status,
     replyStatus: row.reply_status,
     replyHeaders: row.reply_headers,
     replyBody: row.reply_body,
