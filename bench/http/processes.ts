@@ -108,8 +108,8 @@ export function cpuSeconds(pid: number): number {
 
 /**
  * CPU time of every Postgres process on this machine (the postmaster, its backends and its workers,
- * those that have exited included), in seconds. The bench's sides share one server, and they run one at a time, so the change across a run is
- * that run's database cost.
+ * those that have exited included), in seconds. The bench's sides share one server and run one at a
+ * time, so the change across a run is that run's database cost.
  */
 export function postgresCpuSeconds(): number {
   let total = 0;

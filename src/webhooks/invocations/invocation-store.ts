@@ -72,6 +72,9 @@ interface RecordRow {
   earlier_received_at: Date | null;
 }
 
+/** What a replay answers with, of the call that holds the idempotency key (read as EarlierRow). */
+const EARLIER_COLUMNS = 'e.id, e.route, e.status, e.reply_status, e.reply_headers, e.reply_body';
+
 interface EarlierRow {
   id: string;
   route: Route;
@@ -122,7 +125,7 @@ export class InvocationStore {
   private async resolveConflict(call: NewInvocation, retried: boolean): Promise<Recorded> {
     if (call.idempotencyKey !== null && !retried) {
       const [earlier] = await this.sql.query<EarlierRow>(
-        `SELECT e.id, e.route, e.status, e.reply_status, e.reply_headers, e.reply_body
+        `SELECT ${EARLIER_COLUMNS}
            FROM idempotency_keys k JOIN invocations e ON e.id = k.invocation_id AND e.received_at = k.received_at
           WHERE k.webhook_id = $1 AND k.key = $2 AND k.expires_at > $3`,
         [call.webhookId, call.idempotencyKey, call.receivedAt],
@@ -134,13 +137,13 @@ export class InvocationStore {
   }
 
   /**
-   * The call's idempotency key is held by an earlier call: its outcome is replayed. Should that call be
-   * gone while its key lasts (its day dropped by a retention shorter than the key's 24 h), the key is
-   * still taken, as the recording of a new call would find it.
+   * The call's idempotency key is held by an earlier call: its outcome is replayed. That call outlives
+   * its key (a day is kept at least as long as a key's 24 h, and a deleted bot's calls are refused before
+   * this); should it be gone all the same, the key is still taken, as recording the call found it.
    */
   private async replay(call: NewInvocation, id: string, receivedAt: Date): Promise<Recorded> {
     const [earlier] = await this.sql.query<EarlierRow>(
-      `SELECT id, route, status, reply_status, reply_headers, reply_body FROM invocations WHERE id = $1 AND received_at = $2`,
+      `SELECT ${EARLIER_COLUMNS} FROM invocations e WHERE e.id = $1 AND e.received_at = $2`,
       [id, receivedAt],
       'invocations_earlier',
     );
