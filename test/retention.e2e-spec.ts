@@ -95,10 +95,31 @@ describe('retention', () => {
     }
   });
 
+  it('drops a day that a run stopped after detaching it, and nothing else', async () => {
+    const { path } = await issue();
+    now = realNow - 4 * DAY_MS;
+    await retention.run({ wait: true });
+    const old = await call(path);
+    expect(old.status).toBe(202);
+    now = realNow;
+    const recent = await call(path);
+    expect(recent.status).toBe(202);
+    // What a run leaves when it stops between a day's detach and its drop: a table of its own, no partition.
+    const part = `invocations_p${day(realNow - 4 * DAY_MS)}`;
+    await t.db.query(`ALTER TABLE invocations DETACH PARTITION ${part}`);
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM ${part}`)).rows[0].n).toBe(1);
+
+    await retention.run({ wait: true });
+
+    expect(await tableExists(part)).toBe(false);
+    expect((await invocation(old.body.invocationId)).status).toBe(404);
+    expect((await invocation(recent.body.invocationId)).status).toBe(200);
+  });
+
   it('gives a call whose day had no partition one of its own at the next run', async () => {
     const { path } = await issue();
     now = realNow - 2 * DAY_MS + 60_000;
-    await t.db.query(`SELECT drop_day_partitions('invocations', $1::date)`, [new Date(realNow - DAY_MS).toISOString().slice(0, 10)]);
+    await t.db.query(`CALL drop_expired_days('invocations', '${new Date(realNow - DAY_MS).toISOString().slice(0, 10)}'::date)`);
     expect(await tableExists(`invocations_p${day(now)}`)).toBe(false);
     const res = await call(path);
     expect(res.status).toBe(202);

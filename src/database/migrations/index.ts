@@ -14,6 +14,7 @@ import { DropUpdateIdIndex1763701100000 } from './1763701100000-drop-update-id-i
 import { CompactedPartitions1763701200000 } from './1763701200000-compacted-partitions';
 import { DropDaysOneByOne1763701300000 } from './1763701300000-drop-days-one-by-one';
 import { CommandEstimate1763701400000 } from './1763701400000-command-estimate';
+import { DetachBeforeDrop1763701500000 } from './1763701500000-detach-before-drop';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests load the same set. */
-export const migrations = [BotsAndKeys1763700000000, Connections1763700100000, Webhooks1763700200000, InvocationBody1763700300000, InvocationRoute1763700400000, BackgroundPurge1763700500000, Partitions1763700600000, ListIndexes1763700650000, DeliveryOrder1763700700000, Cluster1763700800000, Stats1763700900000, StatsMinutes1763701000000, DropUpdateIdIndex1763701100000, CompactedPartitions1763701200000, DropDaysOneByOne1763701300000, CommandEstimate1763701400000];
+export const migrations = [BotsAndKeys1763700000000, Connections1763700100000, Webhooks1763700200000, InvocationBody1763700300000, InvocationRoute1763700400000, BackgroundPurge1763700500000, Partitions1763700600000, ListIndexes1763700650000, DeliveryOrder1763700700000, Cluster1763700800000, Stats1763700900000, StatsMinutes1763701000000, DropUpdateIdIndex1763701100000, CompactedPartitions1763701200000, DropDaysOneByOne1763701300000, CommandEstimate1763701400000, DetachBeforeDrop1763701500000];
