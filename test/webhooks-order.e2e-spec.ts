@@ -29,17 +29,17 @@ describe('webhooks: per-conversation order of background deliveries', () => {
     return pathOf(res.body.url as string);
   };
 
-  it('delivers 20 conversations × 25 calls one at a time and in invocationId order while a third of attempts fail', async () => {
+  it('delivers 10 conversations × 15 calls one at a time and in invocationId order while a third of attempts fail', async () => {
     const { runtime, bot } = await withRuntime();
     const random = seeded(12);
     runtime.onDelivery = () => (random() < 1 / 3 ? { status: 500 } : { body: { messages: ['ok'] }, delayMs: 2 });
-    const conversations = Array.from({ length: 20 }, (_, i) => `chat-${i}`);
+    const conversations = Array.from({ length: 10 }, (_, i) => `chat-${i}`);
     const paths = await Promise.all(conversations.map((chatId) => issue(bot, { chatId })));
     const accepted = new Map<string, string[]>(conversations.map((c) => [c, []]));
     // Calls of all conversations at once; within one, each is sent once the one before is accepted.
     await Promise.all(
       conversations.map(async (chatId, c) => {
-        for (let n = 0; n < 25; n++) {
+        for (let n = 0; n < 15; n++) {
           const res = await t.http.post(paths[c]).send({ n });
           expect(res.status).toBe(202);
           accepted.get(chatId)!.push(res.body.invocationId);
@@ -48,8 +48,8 @@ describe('webhooks: per-conversation order of background deliveries', () => {
     );
     await eventually(async () => {
       const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM invocations WHERE bot_id = $1 AND status = 'delivered'`, [bot.id]);
-      return rows[0].n === 500 ? true : undefined;
-    }, 120_000, '500 deliveries');
+      return rows[0].n === 150 ? true : undefined;
+    }, 120_000, '150 deliveries');
     expect(runtime.deliveries.filter((d) => d.body.chatId === null)).toHaveLength(0);
     let failedAttempts = 0;
     for (const chatId of conversations) {
@@ -59,9 +59,10 @@ describe('webhooks: per-conversation order of background deliveries', () => {
       expect(ids).toEqual([...ids].sort());
       expect([...new Set(ids)]).toEqual(accepted.get(chatId));
       expect(mostAtOnce(mine)).toBe(1);
-      failedAttempts += mine.length - 25;
+      failedAttempts += mine.length - 15;
     }
-    expect(failedAttempts).toBeGreaterThan(100);
+    // A third of 225 attempts or so fail: 150 succeed, about 75 do not.
+    expect(failedAttempts).toBeGreaterThan(40);
   }, 180_000);
 
   it('with ordering "none", calls of one conversation reach the runtime together', async () => {
