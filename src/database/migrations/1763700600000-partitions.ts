@@ -7,6 +7,33 @@ const INVOCATION_COLUMNS = `id, webhook_id, bot_id, command, user_id, chat_id, m
   http_status, answer, error, reply_status, reply_headers, reply_body, attempts, retry_step, next_attempt_at, update_id, received_at, finished_at`;
 const DELIVERY_COLUMNS = `id, connection_id, bot_id, status, http_status, duration_ms, error, request_url, request_headers, request_body, response_body, created_at`;
 
+/** drop_day_partitions as this migration made it (a later one replaced it; its down() makes it again). */
+export const DROP_DAY_PARTITIONS = `
+  CREATE FUNCTION drop_day_partitions(parent text, before date) RETURNS integer LANGUAGE plpgsql AS $$
+  DECLARE
+    part record;
+    dropped integer := 0;
+    key text := (SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+                  WHERE p.partrelid = parent::regclass);
+  BEGIN
+    PERFORM set_config('lock_timeout', '200ms', true);
+    FOR part IN
+      SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = parent::regclass AND c.relname ~ ('^' || parent || '_p[0-9]{8}$')
+         AND to_date(right(c.relname, 8), 'YYYYMMDD') < before
+       ORDER BY c.relname
+    LOOP
+      BEGIN
+        EXECUTE format('DROP TABLE %I', part.relname);
+        dropped := dropped + 1;
+      EXCEPTION WHEN lock_not_available THEN
+        RAISE WARNING 'partition % is busy, dropped on a later run', part.relname;
+      END;
+    END LOOP;
+    EXECUTE format('DELETE FROM %I WHERE %I < $1', parent || '_default', key) USING before::timestamp AT TIME ZONE 'UTC';
+    RETURN dropped;
+  END $$`;
+
 export class Partitions1763700600000 implements MigrationInterface {
   name = 'Partitions1763700600000';
 
@@ -39,31 +66,7 @@ export class Partitions1763700600000 implements MigrationInterface {
     // and every new one waits behind it: a short lock timeout keeps that wait short, and a partition it
     // could not drop is dropped on the next run. (DETACH ... CONCURRENTLY would not block at all, but
     // Postgres refuses it on a table with a default partition, and runs it only outside a transaction.)
-    await q.query(`
-      CREATE FUNCTION drop_day_partitions(parent text, before date) RETURNS integer LANGUAGE plpgsql AS $$
-      DECLARE
-        part record;
-        dropped integer := 0;
-        key text := (SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
-                      WHERE p.partrelid = parent::regclass);
-      BEGIN
-        PERFORM set_config('lock_timeout', '200ms', true);
-        FOR part IN
-          SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-           WHERE i.inhparent = parent::regclass AND c.relname ~ ('^' || parent || '_p[0-9]{8}$')
-             AND to_date(right(c.relname, 8), 'YYYYMMDD') < before
-           ORDER BY c.relname
-        LOOP
-          BEGIN
-            EXECUTE format('DROP TABLE %I', part.relname);
-            dropped := dropped + 1;
-          EXCEPTION WHEN lock_not_available THEN
-            RAISE WARNING 'partition % is busy, dropped on a later run', part.relname;
-          END;
-        END LOOP;
-        EXECUTE format('DELETE FROM %I WHERE %I < $1', parent || '_default', key) USING before::timestamp AT TIME ZONE 'UTC';
-        RETURN dropped;
-      END $$`);
+    await q.query(DROP_DAY_PARTITIONS);
 
     // The single use of a URL and its idempotency keys were unique indexes on invocations, which a
     // partitioned table cannot have (a unique index must include the partition key). Each is a small table

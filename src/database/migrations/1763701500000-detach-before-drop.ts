@@ -1,4 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { DROP_DAY_PARTITIONS } from './1763700600000-partitions';
+import { DROP_EXPIRED_DAYS } from './1763701300000-drop-days-one-by-one';
 
 /** The day partitions of `parent` (attached or not) older than `before`, by the date in their names. */
 const EXPIRED_DAYS = `to_date(right(c.relname, 8), 'YYYYMMDD') < before AND c.relname ~ ('^' || parent || '_p[0-9]{8}$')
@@ -50,47 +52,8 @@ export class DetachBeforeDrop1763701500000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE FUNCTION drop_day_partitions(parent text, before date) RETURNS integer LANGUAGE plpgsql AS $$
-      DECLARE
-        part record;
-        dropped integer := 0;
-        key text := (SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
-                      WHERE p.partrelid = parent::regclass);
-      BEGIN
-        PERFORM set_config('lock_timeout', '200ms', true);
-        FOR part IN
-          SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-           WHERE i.inhparent = parent::regclass AND c.relname ~ ('^' || parent || '_p[0-9]{8}$')
-             AND to_date(right(c.relname, 8), 'YYYYMMDD') < before
-           ORDER BY c.relname
-        LOOP
-          BEGIN
-            EXECUTE format('DROP TABLE %I', part.relname);
-            dropped := dropped + 1;
-          EXCEPTION WHEN lock_not_available THEN
-            RAISE WARNING 'partition % is busy, dropped on a later run', part.relname;
-          END;
-        END LOOP;
-        EXECUTE format('DELETE FROM %I WHERE %I < $1', parent || '_default', key) USING before::timestamp AT TIME ZONE 'UTC';
-        RETURN dropped;
-      END $$`);
-    await q.query(`
-      CREATE OR REPLACE PROCEDURE drop_expired_days(parent text, before date, INOUT dropped integer DEFAULT 0) LANGUAGE plpgsql AS $$
-      DECLARE
-        day date;
-      BEGIN
-        FOR day IN
-          SELECT to_date(right(c.relname, 8), 'YYYYMMDD') FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-           WHERE i.inhparent = parent::regclass AND c.relname ~ ('^' || parent || '_p[0-9]{8}$')
-             AND to_date(right(c.relname, 8), 'YYYYMMDD') < before
-           ORDER BY 1
-        LOOP
-          dropped := dropped + drop_day_partitions(parent, day + 1);
-          COMMIT;
-        END LOOP;
-        dropped := dropped + drop_day_partitions(parent, before);
-      END $$`);
+    await q.query(DROP_DAY_PARTITIONS);
+    await q.query(DROP_EXPIRED_DAYS.replace('CREATE PROCEDURE', 'CREATE OR REPLACE PROCEDURE'));
     await q.query(`DROP FUNCTION detach_day_partition(text, text)`);
   }
 }
