@@ -7,14 +7,17 @@ const INVOCATION_COLUMNS = `id, webhook_id, bot_id, command, user_id, chat_id, m
   http_status, answer, error, reply_status, reply_headers, reply_body, attempts, retry_step, next_attempt_at, update_id, received_at, finished_at`;
 const DELIVERY_COLUMNS = `id, connection_id, bot_id, status, http_status, duration_ms, error, request_url, request_headers, request_body, response_body, created_at`;
 
+/** The name of the column `parent` is partitioned by (in the functions below, `parent` is their argument). */
+export const PARTITION_KEY = `(SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+  WHERE p.partrelid = parent::regclass)`;
+
 /** drop_day_partitions as this migration made it (a later one replaced it; its down() makes it again). */
 export const DROP_DAY_PARTITIONS = `
   CREATE FUNCTION drop_day_partitions(parent text, before date) RETURNS integer LANGUAGE plpgsql AS $$
   DECLARE
     part record;
     dropped integer := 0;
-    key text := (SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
-                  WHERE p.partrelid = parent::regclass);
+    key text := ${PARTITION_KEY};
   BEGIN
     PERFORM set_config('lock_timeout', '200ms', true);
     FOR part IN
@@ -49,8 +52,7 @@ export class Partitions1763700600000 implements MigrationInterface {
         part text := parent || '_p' || to_char(day, 'YYYYMMDD');
         low timestamptz := day::timestamp AT TIME ZONE 'UTC';
         high timestamptz := (day + 1)::timestamp AT TIME ZONE 'UTC';
-        key text := (SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
-                      WHERE p.partrelid = parent::regclass);
+        key text := ${PARTITION_KEY};
       BEGIN
         IF to_regclass(part) IS NOT NULL THEN RETURN false; END IF;
         PERFORM set_config('lock_timeout', '1s', true);

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { PARTITION_KEY } from './1763700600000-partitions';
 
 /** What the planner is told to take the number of distinct commands in a day partition for. */
 const COMMANDS = 1000;
@@ -22,8 +23,7 @@ export class CommandEstimate1763701400000 implements MigrationInterface {
         part text := parent || '_p' || to_char(day, 'YYYYMMDD');
         low timestamptz := day::timestamp AT TIME ZONE 'UTC';
         high timestamptz := (day + 1)::timestamp AT TIME ZONE 'UTC';
-        key text := (SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
-                      WHERE p.partrelid = parent::regclass);
+        key text := ${PARTITION_KEY};
         option record;
       BEGIN
         IF to_regclass(part) IS NOT NULL THEN RETURN false; END IF;

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { DROP_DAY_PARTITIONS } from './1763700600000-partitions';
+import { DROP_DAY_PARTITIONS, PARTITION_KEY } from './1763700600000-partitions';
 import { DROP_EXPIRED_DAYS } from './1763701300000-drop-days-one-by-one';
 
 /** The day partitions of `parent` (attached or not) older than `before`, by the date in their names. */
@@ -33,8 +33,7 @@ export class DetachBeforeDrop1763701500000 implements MigrationInterface {
       CREATE OR REPLACE PROCEDURE drop_expired_days(parent text, before date, INOUT dropped integer DEFAULT 0) LANGUAGE plpgsql AS $$
       DECLARE
         part text;
-        key text := (SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
-                      WHERE p.partrelid = parent::regclass);
+        key text := ${PARTITION_KEY};
       BEGIN
         FOR part IN SELECT c.relname FROM pg_class c WHERE c.relispartition AND ${EXPIRED_DAYS} ORDER BY 1 LOOP
           PERFORM detach_day_partition(parent, part);
