@@ -215,7 +215,7 @@ function routesFrom(doc: any): Route[] {
   for (const [template, operations] of Object.entries<any>(doc.paths)) {
     for (const [method, operation] of Object.entries<any>(operations)) {
       // An event stream answers a good request by staying open: its refusals are tested on their own
-      // (test/invocations-stream.e2e-spec.ts), not by a fuzzer that waits for each answer to end.
+      // (test/delivery/invocations-stream.e2e.ts), not by a fuzzer that waits for each answer to end.
       if (operation.responses?.['200']?.content?.['text/event-stream']) continue;
       const parameters: any[] = operation.parameters ?? [];
       const schema = operation.requestBody?.content?.['application/json']?.schema;

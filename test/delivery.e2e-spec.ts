@@ -1,0 +1,4 @@
+import { join } from 'node:path';
+import { describeFiles } from './utils/folder';
+
+describeFiles(join(__dirname, 'delivery'));
