@@ -36,17 +36,19 @@ export async function createTestDatabase(serverUrl: string | undefined, migratio
     };
   }
   const name = `bothooks_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  // A copy of the run's migrated template is a file copy on the server, where migrating anew costs ~0.5 s of its CPU.
+  const template = migrations ? undefined : process.env.TEST_TEMPLATE_DATABASE;
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   } finally {
     await admin.end();
   }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   assertTestDatabase(url.toString());
-  await migrate(url.toString(), migrations);
+  if (!template) await migrate(url.toString(), migrations);
   return {
     url: url.toString(),
     drop: async () => {
