@@ -1,5 +1,9 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { PoolClient } from 'pg';
 import { Sql } from './sql';
+
+/** How often a run that waits for another instance's tries the lock again. */
+const WAIT_RETRY_MS = 50;
 
 /**
  * Maintenance that runs at start and on an interval, on one instance at a time: a run holds a cluster-wide
@@ -44,9 +48,15 @@ export class ClusterJob {
     const client = await this.sql.connect();
     let healthy = true;
     const key = `hashtext('${this.lock}')`;
+    const take = async () => (await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${key}) AS locked`)).rows[0].locked;
     try {
-      if (wait) await client.query(`SELECT pg_advisory_lock(${key})`);
-      else if (!(await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${key}) AS locked`)).rows[0].locked) return false;
+      // A waiting run tries again rather than wait in pg_advisory_lock: that wait is an open transaction, and a
+      // holder's REINDEX CONCURRENTLY waits for every open transaction to end, a deadlock Postgres breaks by
+      // failing one of the two.
+      while (!(await take())) {
+        if (!wait) return false;
+        await delay(WAIT_RETRY_MS);
+      }
       try {
         await this.work(client);
       } finally {

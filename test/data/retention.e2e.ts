@@ -1,5 +1,6 @@
 import { Clock } from '../../src/common/clock';
 import { Retention } from '../../src/database/retention';
+import { eventually } from '../utils/eventually';
 import { bearer, startApp, startAppAlone, TestApp, TestBot } from '../utils/test-app';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -211,6 +212,32 @@ describe('retention', () => {
       expect(await compacted()).toEqual(once);
       expect(await indexes()).toEqual(after);
     } finally {
+      await alone.close();
+    }
+  });
+
+  it("waits out another instance's run that rebuilds an index concurrently, then runs", async () => {
+    // A database of its own: the runs of the shared one's apps would take the lock as well.
+    const alone = await startAppAlone();
+    const other = await alone.db.connect();
+    try {
+      // Another instance's run: it holds the lock and, like a compaction, builds an index concurrently.
+      const lock = `hashtext('bothooks:retention')`;
+      const [held] = (await other.query(`SELECT pg_advisory_lock(${lock}), pg_backend_pid() AS pid, clock_timestamp() AS at`)).rows;
+      const run = alone.app.get(Retention).run({ wait: true });
+      // The embedded database serves every connection from one session, whose locks never wait for each other.
+      if (process.env.DATABASE_URL) await eventually(async () => {
+        const asked = await alone.db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), $1) AND query_start > $2 AND query LIKE '%advisory_lock(${lock.replaceAll("'", "''")})%'`,
+          [held.pid, held.at],
+        );
+        return asked.rowCount ? true : undefined;
+      }, 20_000, 'the run to ask for the lock');
+      await other.query(`CREATE INDEX CONCURRENTLY bots_name_rebuilt ON bots (name)`);
+      await other.query(`SELECT pg_advisory_unlock(${lock})`);
+      expect(await run).toBe(true);
+    } finally {
+      other.release();
       await alone.close();
     }
   });
