@@ -1,4 +1,4 @@
 export default async function globalTeardown(): Promise<void> {
   await globalThis.testDatabase?.drop();
-  await globalThis.templateDatabase?.drop();
+  await globalThis.dropTemplate?.();
 }
