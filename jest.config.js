@@ -1,4 +1,5 @@
-// Unit specs sit beside the code; e2e specs in test/ boot the real app on a real Postgres.
+// Unit specs sit beside the code; e2e specs in test/ boot the real app on a real Postgres. Each test/*.e2e-spec.ts
+// is one folder of *.e2e.ts files run in one module registry (test/utils/folder.ts).
 const { readFileSync } = require('node:fs');
 const { availableParallelism } = require('node:os');
 const { join } = require('node:path');
@@ -36,7 +37,7 @@ module.exports = {
   ],
   testTimeout: 30000,
   // Jest's default is one worker fewer than the CPUs: on a 2-core machine a single worker. An e2e file spends
-  // about half its time waiting (on Postgres, on a runtime's answer, on a Retry-After), so one worker more than
-  // the CPUs keeps both busy: on 2 cores, 2 workers took 80 s and 3 took 56 s (4: 56 s, with more CPU).
+  // part of its time waiting (on Postgres, on a runtime's answer, on a Retry-After), so one worker more than
+  // the CPUs keeps both busy: on 2 cores, 3 workers took 64-71 s, 2 took 67 s and 4 took 73-77 s, with more CPU.
   maxWorkers: availableParallelism() + 1,
 };
