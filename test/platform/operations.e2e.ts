@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.factory';
+import { dumpDatabase } from '../utils/dump';
 import { metric } from '../utils/metrics';
 import { bearer, startApp, testEnv } from '../utils/test-app';
 import { TcpProxy } from '../utils/tcp-proxy';
@@ -123,7 +124,7 @@ describe('operations', () => {
     try {
       const bot = await t.createBot({ name: 'secretive' });
       const extra = await t.http.post(`/v1/bots/${bot.id}/api-keys`).set(...bearer(t.adminKey));
-      const dump = await dumpDatabase(t.db);
+      const { text: dump } = await dumpDatabase(t.db);
       expect(dump).toContain(bot.id);
       for (const secret of [bot.apiKey, bot.signingSecret, bot.signingSecret.slice('whsec_'.length), extra.body.apiKey, t.adminKey]) {
         expect(dump).not.toContain(secret);
@@ -166,14 +167,3 @@ const CONTRACT_ROUTES = [
   'GET /health',
   'GET /metrics',
 ];
-
-/** Every row of every table in the public schema, as text: what a pg_dump would show. */
-export async function dumpDatabase(db: import('pg').Pool): Promise<string> {
-  const tables = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
-  const parts: string[] = [];
-  for (const { table_name } of tables.rows) {
-    const rows = await db.query(`SELECT row_to_json(t)::text AS row FROM "${table_name}" t`);
-    parts.push(...rows.rows.map((r) => r.row));
-  }
-  return parts.join('\n');
-}
