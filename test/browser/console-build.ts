@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newestChange } from '../utils/newest-file';
+import { builtAfter } from '../utils/newest-file';
 
 const ROOT = join(__dirname, '..', '..');
 /** Where `npm run build` puts the console. */
@@ -33,11 +33,5 @@ export function consoleBuild(): ConsoleBuild {
 }
 
 function upToDate(): boolean {
-  let built: number;
-  try {
-    built = newestChange(join(BUILT, 'index.html'));
-  } catch {
-    return false;
-  }
-  return SOURCES.every((source) => newestChange(source) < built);
+  return builtAfter(join(BUILT, 'index.html'), SOURCES);
 }

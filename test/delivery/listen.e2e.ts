@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { eventually } from '../utils/eventually';
-import { newestChange } from '../utils/newest-file';
+import { builtAfter } from '../utils/newest-file';
 import { FakeRuntime } from '../utils/runtime';
 import { bearer, startApp, TestApp, TestBot } from '../utils/test-app';
 
@@ -79,15 +79,9 @@ describe('bothooks listen: pull mode forwarded to a local runtime', () => {
 
   beforeAll(async () => {
     // The CLI as `npm run build` left it when that is newer than what it is built from (CI builds first); built here otherwise.
-    const built = (() => {
-      try {
-        return newestChange(CLI);
-      } catch {
-        return 0;
-      }
-    })();
-    const sources = ['src', 'tsconfig.json', 'package.json'].map((path) => newestChange(join(PACKAGE, path)));
-    if (sources.some((changed) => changed >= built)) await promisify(execFile)(join(__dirname, '..', '..', 'node_modules', '.bin', 'tsc'), ['-p', join(PACKAGE, 'tsconfig.json')]);
+    if (!builtAfter(CLI, ['src', 'tsconfig.json', 'package.json'].map((path) => join(PACKAGE, path)))) {
+      await promisify(execFile)(join(__dirname, '..', '..', 'node_modules', '.bin', 'tsc'), ['-p', join(PACKAGE, 'tsconfig.json')]);
+    }
     t = await startApp({ WEBHOOK_IP_ALLOWLIST: '127.0.0.0/8' });
   });
   afterEach(async () => {

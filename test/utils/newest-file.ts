@@ -12,3 +12,14 @@ export function newestChange(path: string): number {
   }
   return newest;
 }
+
+/** Whether `built` exists and was written after the last change to every one of `sources`. */
+export function builtAfter(built: string, sources: string[]): boolean {
+  let at: number;
+  try {
+    at = newestChange(built);
+  } catch {
+    return false;
+  }
+  return sources.every((source) => newestChange(source) < at);
+}

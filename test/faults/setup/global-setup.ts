@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { newestChange } from '../../utils/newest-file';
+import { builtAfter } from '../../utils/newest-file';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -44,11 +44,5 @@ export default async function globalSetup(): Promise<void> {
 }
 
 function needsBuild(): boolean {
-  let built: number;
-  try {
-    built = statSync(join(ROOT, 'dist', 'main.js')).mtimeMs;
-  } catch {
-    return true;
-  }
-  return newestChange(join(ROOT, 'src')) > built;
+  return !builtAfter(join(ROOT, 'dist', 'main.js'), [join(ROOT, 'src')]);
 }
