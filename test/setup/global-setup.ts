@@ -7,8 +7,13 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
-  globalThis.dropTemplate = await createTemplate(process.env.DATABASE_URL);
-  const database = await createTestDatabase(process.env.DATABASE_URL);
+  const dropTemplate = await createTemplate(process.env.DATABASE_URL);
+  globalThis.dropTemplate = dropTemplate;
+  // Jest runs no teardown after a setup that failed: what the setup made so far goes with it.
+  const database = await createTestDatabase(process.env.DATABASE_URL).catch(async (error) => {
+    await dropTemplate();
+    throw error;
+  });
   globalThis.testDatabase = database;
   // Workers inherit these: every app a test starts uses this database and these keys.
   process.env.TEST_DATABASE_URL = database.url;
