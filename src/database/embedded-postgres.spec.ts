@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { connect as connectSocket, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
+import { embeddedDataDir } from '../../test/setup/embedded-template';
 import { EmbeddedPostgres } from './embedded-postgres';
 
 /** A client that speaks the wire protocol by hand, to send an extended query in the pieces it chooses. */
@@ -86,7 +85,7 @@ describe('EmbeddedPostgres', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bothooks-embedded-'));
+    dir = embeddedDataDir();
     embedded = await EmbeddedPostgres.start(dir);
     const setup = await connect();
     await setup.query('CREATE TABLE marks (n int)');

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createApp } from '../../src/app.factory';
+import { embeddedDataDir } from '../setup/embedded-template';
 import { dumpDatabase } from '../utils/dump';
 import { metric } from '../utils/metrics';
 import { bearer, startApp, testEnv } from '../utils/test-app';
@@ -81,7 +80,7 @@ describe('operations', () => {
   });
 
   it('keeps embedded data across a restart, secrets included', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'bothooks-embedded-'));
+    const dataDir = embeddedDataDir();
     const env = { DATABASE_URL: undefined, ENCRYPTION_KEY: undefined, DATA_DIR: dataDir };
     try {
       const first = await startApp(env);

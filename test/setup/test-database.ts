@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
 import type { migrations as allMigrations } from '../../src/database/migrations';
+import { createBareEmbedded, EMBEDDED_TEMPLATE } from './embedded-template';
 
 type MigrationList = typeof allMigrations;
 
@@ -70,14 +71,24 @@ export async function createTestDatabase(serverUrl: string | undefined, migratio
 
 /**
  * A database migrated once for the run, which nothing connects to: the server's database that
- * `CREATE DATABASE … TEMPLATE` copies, or the files of a stopped embedded one. It sets the variable
- * createTestDatabase reads, which the run's workers inherit; resolves to what removes it.
+ * `CREATE DATABASE … TEMPLATE` copies, or the files of a stopped embedded one. It sets the variables
+ * createTestDatabase and embeddedDataDir read, which the run's workers inherit; resolves to what removes it.
+ * On a server, the embedded template is a bare one, made beside the server's.
  */
 export async function createTemplate(serverUrl: string | undefined): Promise<() => Promise<void>> {
   if (serverUrl) {
-    const database = await createTestDatabase(serverUrl);
-    process.env.TEST_TEMPLATE_DATABASE = new URL(database.url).pathname.slice(1);
-    return () => database.drop();
+    const [database, embedded] = await Promise.allSettled([createTestDatabase(serverUrl), createBareEmbedded()]);
+    if (database.status === 'rejected' || embedded.status === 'rejected') {
+      if (embedded.status === 'fulfilled') embedded.value.remove();
+      if (database.status === 'fulfilled') await database.value.drop();
+      throw database.status === 'rejected' ? database.reason : (embedded as PromiseRejectedResult).reason;
+    }
+    process.env.TEST_TEMPLATE_DATABASE = new URL(database.value.url).pathname.slice(1);
+    process.env[EMBEDDED_TEMPLATE] = embedded.value.dir;
+    return async () => {
+      embedded.value.remove();
+      await database.value.drop();
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), 'bothooks-template-'));
   const embedded = await EmbeddedPostgres.start(dir);
@@ -87,6 +98,7 @@ export async function createTemplate(serverUrl: string | undefined): Promise<() 
     await embedded.stop();
   }
   process.env.TEST_TEMPLATE_DIR = dir;
+  process.env[EMBEDDED_TEMPLATE] = dir;
   return async () => rmSync(dir, { recursive: true, force: true });
 }
 
