@@ -20,8 +20,9 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     },
     // Asynchronous writes keep logging off the request path. Under load, lines go out 4 KiB at a time
     // rather than one write each (the profile showed the per-line writes); a quiet server's log is at most
-    // LOG_FLUSH_MS behind. main() flushes on exit.
-    destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS }),
+    // LOG_FLUSH_MS behind. main() flushes on exit. A silent logger writes nothing, so it gets no buffer and
+    // no flush timer, which would write nothing every LOG_FLUSH_MS for as long as the process lives.
+    destination ?? (level === 'silent' ? process.stdout : pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS })),
   );
 }
 
