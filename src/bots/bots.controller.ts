@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@ne
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/auth.decorator';
 import { successEnvelope } from '../common/errors';
-import { ApiObjectIdParam, ApiUuidParam, ParseObjectIdPipe, ParseUuidPipe } from '../common/ids';
+import { ApiObjectIdParam, ApiUuidParam, ParseObjectIdPipe, ParseUuidPipe } from '../common/id-params';
 import { ApiSuccessEnvelope } from '../common/openapi/envelopes';
 import { BotsService } from './bots.service';
 import { BotDetailView, BotView, CreateBotDto, CreatedApiKeyView, CreatedBotView, RotateUrlKeyDto, UpdateBotDto } from './dto/bot.dto';

@@ -1,11 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Injectable, PipeTransform } from '@nestjs/common';
-import { ApiParam } from '@nestjs/swagger';
-import { AppError } from './errors';
 
-const OBJECT_ID = /^[0-9a-f]{24}$/;
+/**
+ * Ids: how they are made and recognised. Plain functions only; the path-parameter pipes and their OpenAPI
+ * entries are in id-params.ts, so that what needs an id check does not load Nest and Swagger for it.
+ */
+
+export const OBJECT_ID = /^[0-9a-f]{24}$/;
 /** The contract's form of a UUID: lowercase, as every id is written out. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A Mongo-ObjectId-like id: 4 bytes of seconds then 8 random bytes, so ids sort by creation. */
 export function newObjectId(now = Date.now()): string {
@@ -54,33 +56,3 @@ const ID_TIME_MARGIN_MS = 60 * 60 * 1000;
 
 export const isObjectId = (value: string): boolean => OBJECT_ID.test(value);
 export const isUuid = (value: string): boolean => UUID.test(value);
-
-@Injectable()
-export class ParseObjectIdPipe implements PipeTransform<string, string> {
-  transform(value: string): string {
-    if (typeof value !== 'string' || !OBJECT_ID.test(value)) {
-      throw new AppError('bad_request', `malformed id "${String(value).slice(0, 64)}": expected 24 lowercase hex characters`);
-    }
-    return value;
-  }
-}
-
-@Injectable()
-export class ParseUuidPipe implements PipeTransform<string, string> {
-  transform(value: string): string {
-    // Any case is accepted in a path and read as the lowercase id it names.
-    const id = typeof value === 'string' ? value.toLowerCase() : '';
-    if (!UUID.test(id)) {
-      throw new AppError('bad_request', `malformed id "${String(value).slice(0, 64)}": expected a UUID`);
-    }
-    return id;
-  }
-}
-
-/** The OpenAPI entry of a path parameter read by ParseObjectIdPipe. */
-export const ApiObjectIdParam = (name: string) =>
-  ApiParam({ name, description: '24 lowercase hex characters', schema: { type: 'string', pattern: OBJECT_ID.source, example: '65a1f0c2e4b0a1b2c3d4e5f6' } });
-
-/** The OpenAPI entry of a path parameter read by ParseUuidPipe, which takes any case. */
-export const ApiUuidParam = (name: string) =>
-  ApiParam({ name, description: 'A UUID, in any case', schema: { type: 'string', format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } });

@@ -1,16 +1,7 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
+import { isHttpUrl } from './http-url';
 
-/** True for an absolute http:// or https:// URL with a host, at most maxLength characters. */
-export function isHttpUrl(value: unknown, maxLength: number): boolean {
-  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) return false;
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
-  } catch {
-    return false;
-  }
-}
-
+/** class-validator's form of isHttpUrl, for the DTOs. */
 export function IsHttpUrl(maxLength: number, options?: ValidationOptions): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
     registerDecorator({

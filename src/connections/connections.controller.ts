@@ -3,7 +3,7 @@ import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } fro
 import { Authenticated } from '../auth/auth.decorator';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { successEnvelope } from '../common/errors';
-import { ApiObjectIdParam, ParseObjectIdPipe } from '../common/ids';
+import { ApiObjectIdParam, ParseObjectIdPipe } from '../common/id-params';
 import { ApiSuccessEnvelope } from '../common/openapi/envelopes';
 import { ConnectionBodyPipe } from './connection-body.pipe';
 import { ConnectionsService } from './connections.service';

@@ -2,7 +2,7 @@ import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Query } 
 import { ApiBadGatewayResponse, ApiBody, ApiConflictResponse, ApiGatewayTimeoutResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/auth.decorator';
 import { CurrentPrincipal, Principal } from '../auth/principal';
-import { ApiObjectIdParam, ApiUuidParam, ParseObjectIdPipe, ParseUuidPipe } from '../common/ids';
+import { ApiObjectIdParam, ApiUuidParam, ParseObjectIdPipe, ParseUuidPipe } from '../common/id-params';
 import { DeliveriesService } from './deliveries.service';
 import { DispatchService } from './dispatch.service';
 import { DeliveryPageView, DeliveryView, ListDeliveriesQuery } from './dto/delivery.dto';

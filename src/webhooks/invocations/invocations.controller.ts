@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../../auth/auth.decorator';
 import { CurrentPrincipal, Principal } from '../../auth/principal';
-import { ApiUuidParam, ParseUuidPipe } from '../../common/ids';
+import { ApiUuidParam, ParseUuidPipe } from '../../common/id-params';
 import { AcceptedView, InvocationDetail, InvocationPage, InvocationsQuery } from './invocations.dto';
 import { InvocationsService } from './invocations.service';
 

@@ -1,6 +1,6 @@
 import { AppError, FieldError } from '../../common/errors';
 import { isObjectId } from '../../common/ids';
-import { isHttpUrl } from '../../common/validators';
+import { isHttpUrl } from '../../common/http-url';
 
 export const MAX_COMMAND = 256;
 export const MAX_ID = 64;

@@ -3,7 +3,7 @@ import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swag
 import { Authenticated } from '../../auth/auth.decorator';
 import { CurrentPrincipal, Principal } from '../../auth/principal';
 import { successEnvelope } from '../../common/errors';
-import { ApiUuidParam, ParseUuidPipe } from '../../common/ids';
+import { ApiUuidParam, ParseUuidPipe } from '../../common/id-params';
 import { ApiSuccessEnvelope } from '../../common/openapi/envelopes';
 import { IssuedWebhookView, IssueWebhookBody } from './issue.dto';
 import { IssueService } from './issue.service';
