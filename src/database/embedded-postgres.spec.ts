@@ -85,7 +85,7 @@ describe('EmbeddedPostgres', () => {
   };
 
   beforeAll(async () => {
-    dir = embeddedDataDir();
+    dir = await embeddedDataDir();
     embedded = await EmbeddedPostgres.start(dir);
     const setup = await connect();
     await setup.query('CREATE TABLE marks (n int)');

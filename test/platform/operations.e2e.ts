@@ -80,7 +80,7 @@ describe('operations', () => {
   });
 
   it('keeps embedded data across a restart, secrets included', async () => {
-    const dataDir = embeddedDataDir();
+    const dataDir = await embeddedDataDir();
     const env = { DATABASE_URL: undefined, ENCRYPTION_KEY: undefined, DATA_DIR: dataDir };
     try {
       const first = await startApp(env);

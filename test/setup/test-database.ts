@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
 import type { migrations as allMigrations } from '../../src/database/migrations';
-import { createBareEmbedded, EMBEDDED_TEMPLATE } from './embedded-template';
+import { EMBEDDED_TEMPLATE, startBareEmbedded } from './embedded-template';
 
 type MigrationList = typeof allMigrations;
 
@@ -73,21 +73,20 @@ export async function createTestDatabase(serverUrl: string | undefined, migratio
  * A database migrated once for the run, which nothing connects to: the server's database that
  * `CREATE DATABASE … TEMPLATE` copies, or the files of a stopped embedded one. It sets the variables
  * createTestDatabase and embeddedDataDir read, which the run's workers inherit; resolves to what removes it.
- * On a server, the embedded template is a bare one, made beside the server's.
+ * On a server, the embedded template is a bare one, still being made while the first tests run.
  */
 export async function createTemplate(serverUrl: string | undefined): Promise<() => Promise<void>> {
   if (serverUrl) {
-    const [database, embedded] = await Promise.allSettled([createTestDatabase(serverUrl), createBareEmbedded()]);
-    if (database.status === 'rejected' || embedded.status === 'rejected') {
-      if (embedded.status === 'fulfilled') embedded.value.remove();
-      if (database.status === 'fulfilled') await database.value.drop();
-      throw database.status === 'rejected' ? database.reason : (embedded as PromiseRejectedResult).reason;
-    }
-    process.env.TEST_TEMPLATE_DATABASE = new URL(database.value.url).pathname.slice(1);
-    process.env[EMBEDDED_TEMPLATE] = embedded.value.dir;
+    const embedded = startBareEmbedded();
+    const database = await createTestDatabase(serverUrl).catch((error) => {
+      embedded.remove();
+      throw error;
+    });
+    process.env.TEST_TEMPLATE_DATABASE = new URL(database.url).pathname.slice(1);
+    process.env[EMBEDDED_TEMPLATE] = embedded.dir;
     return async () => {
-      embedded.value.remove();
-      await database.value.drop();
+      embedded.remove();
+      await database.drop();
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'bothooks-template-'));
