@@ -30,9 +30,10 @@ export async function embeddedDataDir(): Promise<string> {
 
 async function ready(template: string): Promise<void> {
   const failure = `${template}.failed`;
-  for (let waited = 0; !existsSync(template); waited += POLL_MS) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!existsSync(template)) {
     if (existsSync(failure)) throw new Error(`the run's embedded template could not be made: ${readFileSync(failure, 'utf8')}`);
-    if (waited > READY_TIMEOUT_MS) throw new Error(`the run's embedded template was not made within ${READY_TIMEOUT_MS} ms`);
+    if (Date.now() > deadline) throw new Error(`the run's embedded template was not made within ${READY_TIMEOUT_MS} ms`);
     await sleep(POLL_MS);
   }
 }
