@@ -1,15 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../../common/secret-box';
+import type { WebhookClaims } from './webhook-claims';
 import { MessageColumns, readStoredMessage, RuntimeMessageInput, runtimeMessage, storableMessage, storedFrame, storedMessage } from './runtime-message';
 
 const signature = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ';
-const url = `http://bothooks.test/w/0123456789abcdef01234567.1.eyJpIjoiIn0.${signature}?k=v&x=%22${signature}`;
+const baseClaims: WebhookClaims = { webhookId: 'w', botId: '0123456789abcdef01234567', keyVersion: 1, command: '/c "q"', userId: '1', chatId: null, content: { a: [1, 'two'] }, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync', deadlineMs: null, cors: null };
+/** The URL a call of these claims arrives at: its payload carries the issued content, as an issued URL's does. */
+function urlOf(claims: WebhookClaims): string {
+  const payload = Buffer.from(JSON.stringify({ i: claims.webhookId, c: claims.command, ...(claims.content === undefined ? {} : { o: claims.content }) })).toString('base64url');
+  return `http://bothooks.test/w/${claims.botId}.1.${payload}.${signature}?k=v&x=%22${signature}`;
+}
 const headers = (extra: Record<string, string>) => Object.assign(Object.create(null) as Record<string, string>, { host: 'bothooks.test', '123': 'numeric name', ...extra });
 
 function input(overrides: Partial<RuntimeMessageInput>): RuntimeMessageInput {
+  const claims = overrides.claims ?? baseClaims;
+  const url = urlOf(claims);
   return {
     invocationId: '019b3456-789a-7bcd-8ef0-123456789abc',
-    claims: { webhookId: 'w', botId: '0123456789abcdef01234567', keyVersion: 1, command: '/c "q"', userId: '1', chatId: null, content: { a: [1, 'two'] }, params: null, redirect: null, expiresAt: null, singleUse: false, mode: 'sync', deadlineMs: null, cors: null },
+    claims,
     url,
     signatureEnd: url.indexOf('?'),
     method: 'POST',
@@ -25,7 +33,7 @@ function input(overrides: Partial<RuntimeMessageInput>): RuntimeMessageInput {
 /** The §3.4 body written out whole, as it was before the message was stored in parts. */
 function whole(i: RuntimeMessageInput): string {
   const issued = i.claims.content;
-  const content = i.body !== null ? i.body.text : typeof issued === 'string' ? issued : JSON.stringify(issued);
+  const content = i.body !== null ? i.body.text : typeof issued === 'string' ? issued : issued === undefined ? '' : JSON.stringify(issued);
   const options: Record<string, unknown> = { url: i.url, method: i.method, params: i.params, headers: i.headers, ip: i.ip, body: i.body === null ? '' : i.body.text };
   if (i.body?.encoding === 'base64') options.bodyEncoding = 'base64';
   const { webhookId, botId, command, userId, chatId } = i.claims;
@@ -45,6 +53,10 @@ describe('the stored §3.4 message', () => {
     ['no body', input({ body: null, method: 'GET' })],
     ['a base64 body', input({ body: { text: Buffer.from([0xff, 0, 1]).toString('base64'), encoding: 'base64' } })],
     ['credential headers', input({ headers: headers({ authorization: 'Bearer s3cret "x"', cookie: 'sid=c00kie' }) })],
+    ['no body and text content', input({ body: null, method: 'GET', claims: { ...baseClaims, content: 'plan "pro" ✓' } })],
+    ['no body and null content', input({ body: null, method: 'GET', claims: { ...baseClaims, content: null } })],
+    ['no body and no content', input({ body: null, method: 'GET', claims: { ...baseClaims, content: undefined } })],
+    ['a body and no content', input({ claims: { ...baseClaims, content: undefined } })],
   ];
 
   it.each(cases)('is put together again, from memory and from its row, exactly as the whole message with %s', (_, i) => {
@@ -65,6 +77,23 @@ describe('the stored §3.4 message', () => {
     expect(read).toMatchObject({ invocationId: i.invocationId, webhookId: i.claims.webhookId, chatId: 'chat "7"', receivedAt: later.toISOString() });
   });
 
+  it('stores the issued content once, in the URL, and the bot id once, in its column: the frame repeats neither', () => {
+    const content = { plan: 'pro-annual', orderId: 'A-1001' };
+    for (const body of [null, input({}).body]) {
+      // The URL's payload is base64url, so the content's text appears nowhere in the frame.
+      const frame = storedFrame(storedMessage(input({ body, method: body === null ? 'GET' : 'POST', claims: { ...baseClaims, content } })));
+      expect(frame).not.toContain('pro-annual');
+      expect(frame).not.toContain(baseClaims.botId);
+    }
+  });
+
+  it('reads a row stored with the issued content written out, from before it was left to the URL, as it was', () => {
+    const i = input({ body: null, method: 'GET' });
+    const frame = whole(i);
+    const stored = frame.slice(frame.indexOf('"content":'), frame.lastIndexOf(',"receivedAt"'));
+    expect(readStoredMessage({ ...columns(i), payload: stored.replace(`.${signature}?`, '.\u0001?'), body: null, sealed: box.seal(JSON.stringify([signature])) }, box)).toBe(frame);
+  });
+
   it('reads a row stored with its whole frame, from before the column values were left out of it, as it was', () => {
     const i = input({ headers: headers({ authorization: 'Bearer s3cret' }) });
     const stored = storedMessage(i);
@@ -78,7 +107,7 @@ describe('the stored §3.4 message', () => {
     const clear = `${storedFrame(stored)}${row.sealed}`;
     // The signature appears again only where the caller appended it, as text of its own.
     expect(clear.split(signature).length).toBe(3);
-    expect(storedFrame(stored)).toContain(`.eyJpIjoiIn0.\u0001?k=v`);
+    expect(storedFrame(stored)).toContain(`.1.${urlOf(baseClaims).split('.')[3]}.\u0001?k=v`);
     for (const secret of ['s3cret', 'c00kie', '✓']) expect(clear).not.toContain(secret);
     expect(row.body).toEqual(Buffer.from('a\u0000"b"\\ ✓'));
   });

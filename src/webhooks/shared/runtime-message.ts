@@ -22,13 +22,15 @@ export interface RuntimeMessageInput {
  * cookie). The body is stored once, as its bytes; the credentials are sealed together. What the row's own
  * columns hold (the ids, the command, the receive time) is not stored again: the stored frame is the text
  * between the message's head and its tail, which are written out again from those columns when it is read.
+ * Nor is the issued content, which the issued URL in the frame carries already: in the stored frame
+ * `issuedContent` (and `content` of a call without a body) is a mark, read again from the URL's payload;
+ * and the bot's id in the URL's path is a mark for the row's bot_id.
  */
 export interface StoredMessage {
   /** The message's whole text, its holes marked by HOLE. */
   frame: string;
-  /** Where in `frame` the stored part begins and ends. */
-  storedFrom: number;
-  storedTo: number;
+  /** The part of the frame a row stores, with the issued content and the URL's bot id marked. */
+  stored: string;
   body: CallBody | null;
   /** The JSON text of each credential hole, in order. */
   secrets: string[];
@@ -56,31 +58,56 @@ const messageTail = (receivedAt: Date) => `,"receivedAt":${JSON.stringify(receiv
 
 /** JSON text never holds a raw control character (JSON.stringify escapes them), so this cannot be mistaken. */
 const HOLE = '\u0001';
+/** Where the stored frame leaves out a text of the issued content that the URL's payload holds. */
+const ISSUED = '\u0002';
+/** Where the stored frame leaves out the bot's id in the URL's path, which the row's bot_id holds. */
+const BOT = '\u0003';
 const SIGNATURE_LENGTH = 43;
 const SECRET_HEADERS = ['authorization', 'cookie'];
 
+/** The two texts of the issued content a message holds: `issuedContent`'s, and `content`'s when the call has no body. */
+function issuedTexts(issued: unknown): { issuedContent: string; content: string } {
+  if (issued === undefined) return { issuedContent: 'null', content: '""' };
+  return { issuedContent: JSON.stringify(issued), content: JSON.stringify(typeof issued === 'string' ? issued : JSON.stringify(issued)) };
+}
+
+/**
+ * The issued content, read from the issued URL in a stored frame: the base64url JSON payload that ends just
+ * before the signature's hole (the first hole that follows a dot; the body's and the headers' follow a colon).
+ */
+function issuedFromFrame(frame: string): unknown {
+  let hole = frame.indexOf(HOLE);
+  while (hole !== -1 && frame.charCodeAt(hole - 1) !== 0x2e) hole = frame.indexOf(HOLE, hole + 1);
+  if (hole === -1) throw new Error('a stored message has no issued URL to read its content from');
+  const encoded = frame.slice(frame.lastIndexOf('.', hole - 2) + 1, hole - 1);
+  const payload = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { o?: unknown };
+  return 'o' in payload ? payload.o : undefined;
+}
+
 export function storedMessage(input: RuntimeMessageInput): StoredMessage {
   const { claims, body, url, signatureEnd } = input;
-  const issued = claims.content;
-  // What a Bots.Business command reads as `content`: the request body, else what the URL was issued with.
-  const issuedText = issued === undefined ? '' : typeof issued === 'string' ? issued : JSON.stringify(issued);
+  const issued = issuedTexts(claims.content);
   const secrets = [url.slice(signatureEnd - SIGNATURE_LENGTH, signatureEnd)];
   // Escaping is per character, so the URL's text can be escaped in two pieces around the signature.
   const urlText = `${JSON.stringify(url.slice(0, signatureEnd - SIGNATURE_LENGTH)).slice(0, -1)}${HOLE}${JSON.stringify(url.slice(signatureEnd)).slice(1)}`;
   const bodyText = body === null ? '""' : HOLE;
   const head = messageHead(input.invocationId, claims.webhookId, claims.botId, claims.command, claims.userId, claims.chatId);
-  // It begins with `"content":`, so that a stored frame never begins with `{` as a whole one does.
-  const stored =
-    `"content":${body === null ? JSON.stringify(issuedText) : HOLE},` +
-    `"issuedContent":${JSON.stringify(issued === undefined ? null : issued)},"options":{"url":${urlText},` +
+  // What a Bots.Business command reads as `content`: the request body, else what the URL was issued with.
+  const content = body === null ? issued.content : HOLE;
+  const options =
     `"method":${JSON.stringify(input.method)},"params":${JSON.stringify(input.params)},"headers":${headersText(input.headers, secrets)},` +
     `"ip":${JSON.stringify(input.ip)},"body":${bodyText}${body?.encoding === 'base64' ? ',"bodyEncoding":"base64"' : ''}}`;
-  const frame = head + stored + messageTail(input.receivedAt);
-  return { frame, storedFrom: head.length, storedTo: head.length + stored.length, body, secrets };
+  const frame = `${head}"content":${content},"issuedContent":${issued.issuedContent},"options":{"url":${urlText},${options}${messageTail(input.receivedAt)}`;
+  // It begins with `"content":`, so that a stored frame never begins with `{` as a whole one does.
+  const unissued = claims.content === undefined;
+  const bot = urlText.lastIndexOf(`/${claims.botId}.`, urlText.indexOf(HOLE));
+  const storedUrl = bot === -1 ? urlText : `${urlText.slice(0, bot + 1)}${BOT}${urlText.slice(bot + 1 + claims.botId.length)}`;
+  const stored = `"content":${body === null && !unissued ? ISSUED : content},"issuedContent":${unissued ? 'null' : ISSUED},"options":{"url":${storedUrl},${options}`;
+  return { frame, stored, body, secrets };
 }
 
 /** The part of the frame a row stores. */
-export const storedFrame = (message: StoredMessage) => message.frame.slice(message.storedFrom, message.storedTo);
+export const storedFrame = (message: StoredMessage) => message.stored;
 
 /** Only a call that carries a credential header pays for writing its headers out one by one. */
 function headersText(headers: Record<string, string>, secrets: string[]): string {
@@ -128,10 +155,21 @@ export const storedRowColumns = (alias = '') =>
  */
 export function readStoredMessage(row: StoredRow, box: SecretBox): string {
   const secrets = row.sealed === null ? [] : (JSON.parse(box.open(row.sealed)) as string[]);
-  const frame =
+  let frame =
     row.payload.charCodeAt(0) === 0x7b
       ? row.payload
       : messageHead(row.id, row.webhook_id, row.bot_id, row.command, row.user_id, row.chat_id) + row.payload + messageTail(row.received_at);
+  const bot = frame.indexOf(BOT);
+  if (bot !== -1) frame = frame.slice(0, bot) + row.bot_id + frame.slice(bot + 1);
+  const pieces = frame.split(ISSUED);
+  if (pieces.length > 1) {
+    const issued = issuedTexts(issuedFromFrame(frame));
+    // `issuedContent` is marked whenever the URL carried content, `content` before it when the call had no body.
+    const texts = pieces.length === 2 ? [issued.issuedContent] : [issued.content, issued.issuedContent];
+    if (pieces.length !== texts.length + 1) throw new Error('a stored message does not match its marks');
+    frame = pieces[0];
+    for (let i = 0; i < texts.length; i++) frame += texts[i] + pieces[i + 1];
+  }
   return runtimeMessage({ frame, body: row.body === null ? null : readBody(row.body), secrets });
 }
 
