@@ -98,10 +98,10 @@ export function storedMessage(input: RuntimeMessageInput): StoredMessage {
     `"method":${JSON.stringify(input.method)},"params":${JSON.stringify(input.params)},"headers":${headersText(input.headers, secrets)},` +
     `"ip":${JSON.stringify(input.ip)},"body":${bodyText}${body?.encoding === 'base64' ? ',"bodyEncoding":"base64"' : ''}}`;
   const frame = `${head}"content":${content},"issuedContent":${issued.issuedContent},"options":{"url":${urlText},${options}${messageTail(input.receivedAt)}`;
-  // It begins with `"content":`, so that a stored frame never begins with `{` as a whole one does.
   const unissued = claims.content === undefined;
   const bot = urlText.lastIndexOf(`/${claims.botId}.`, urlText.indexOf(HOLE));
   const storedUrl = bot === -1 ? urlText : `${urlText.slice(0, bot + 1)}${BOT}${urlText.slice(bot + 1 + claims.botId.length)}`;
+  // It begins with `"content":`, so that a stored frame never begins with `{` as a whole one does.
   const stored = `"content":${body === null && !unissued ? ISSUED : content},"issuedContent":${unissued ? 'null' : ISSUED},"options":{"url":${storedUrl},${options}`;
   return { frame, stored, body, secrets };
 }
@@ -131,8 +131,12 @@ export function runtimeMessage({ frame, body, secrets }: Pick<StoredMessage, 'fr
   // An invocation stored before the body had a column of its own is its whole message.
   if (pieces.length === 1) return frame;
   const bodyText = body === null ? null : JSON.stringify(body.text);
-  const fills = bodyText === null ? secrets : [bodyText, ...secrets, bodyText];
-  if (fills.length !== pieces.length - 1) throw new Error('a stored message does not match its holes');
+  return filled(pieces, bodyText === null ? secrets : [bodyText, ...secrets, bodyText]);
+}
+
+/** The pieces of a text split at its marks, joined again with `fills` in the marks' places. */
+function filled(pieces: string[], fills: string[]): string {
+  if (fills.length !== pieces.length - 1) throw new Error('a stored message does not match its marks');
   let text = pieces[0];
   for (let i = 0; i < fills.length; i++) text += fills[i] + pieces[i + 1];
   return text;
@@ -165,10 +169,7 @@ export function readStoredMessage(row: StoredRow, box: SecretBox): string {
   if (pieces.length > 1) {
     const issued = issuedTexts(issuedFromFrame(frame));
     // `issuedContent` is marked whenever the URL carried content, `content` before it when the call had no body.
-    const texts = pieces.length === 2 ? [issued.issuedContent] : [issued.content, issued.issuedContent];
-    if (pieces.length !== texts.length + 1) throw new Error('a stored message does not match its marks');
-    frame = pieces[0];
-    for (let i = 0; i < texts.length; i++) frame += texts[i] + pieces[i + 1];
+    frame = filled(pieces, pieces.length === 2 ? [issued.issuedContent] : [issued.content, issued.issuedContent]);
   }
   return runtimeMessage({ frame, body: row.body === null ? null : readBody(row.body), secrets });
 }
